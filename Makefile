@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Out-of-tree VFIO module set. See README.md.
+#
+#   make [KVER=...|KDIR=...]   build every module against a kernel
+#   make install / uninstall   put them in /lib/modules/$KVER/updates/
+#   make check                 build, style checks and the VM test suite
+#   make demo                  boot the test VM and drive edu through our stack
+
+SRC := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+# The development host runs another kernel than the one we target: fall
+# back to Debian's 6.12 headers when the running kernel has none.
+ifeq ($(origin KVER),undefined)
+ifeq ($(origin KDIR),undefined)
+KVER := $(shell uname -r)
+ifeq ($(wildcard /lib/modules/$(KVER)/build/Makefile),)
+KVER := $(lastword $(sort $(notdir $(wildcard /usr/src/linux-headers-6.12*-amd64))))
+KVER := $(patsubst linux-headers-%,%,$(KVER))
+endif
+endif
+endif
+KDIR ?= /lib/modules/$(KVER)/build
+ifeq ($(origin KVER),undefined)
+KVER := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+endif
+INSTALL_MOD_DIR ?= updates
+
+# The modules built today, by file name (see README.md).
+MODULES := vfio vfio_group vfio_virqfd vfio_iommu_type1 vfio-pci-core vfio-pci
+
+KBUILD_ARGS := -C $(KDIR) M=$(SRC) VFIO_SRC=$(SRC)
+
+.PHONY: all modules probes clean install uninstall check demo style sparse \
+	deps help
+
+all: modules
+
+probes: include/generated/vfio_compat_probes.h
+
+include/generated/vfio_compat_probes.h: $(wildcard include/compat/probes/*.c) \
+		include/compat/probe.sh
+	@KDIR=$(KDIR) sh include/compat/probe.sh $@
+
+modules: probes
+	$(MAKE) $(KBUILD_ARGS) modules
+
+clean:
+	$(MAKE) $(KBUILD_ARGS) clean
+	rm -rf include/generated include/compat/probes/build
+
+install: modules
+	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		INSTALL_MOD_STRIP=1 modules_install
+	depmod -a $(KVER)
+
+uninstall:
+	for m in $(MODULES); do \
+		rm -f /lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/*/$$m.ko* \
+		      /lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/$$m.ko*; \
+	done
+	find /lib/modules/$(KVER)/$(INSTALL_MOD_DIR) -depth -type d -empty \
+		-delete 2>/dev/null || true
+	depmod -a $(KVER)
+
+# Everything a fresh Debian 12 machine needs (apt included).
+deps:
+	sh tools/testing/vm/deps.sh
+
+style:
+	sh tools/testing/style.sh
+
+sparse: probes
+	$(MAKE) $(KBUILD_ARGS) C=2 W=1 modules
+
+check: deps
+	sh tools/testing/check.sh
+
+demo: deps
+	sh tools/testing/demo.sh
+
+help:
+	@sed -n '3,9p' Makefile

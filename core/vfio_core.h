@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the files of vfio.ko share with each other. Nothing here is
+ * exported: other modules use include/vfio/vfio.h.
+ */
+#ifndef _VFIO_CORE_H
+#define _VFIO_CORE_H
+
+#include <vfio/vfio.h>
+
+/* main.c: the "vfio-dev" class and the pseudo filesystem */
+extern const struct class vfio_dev_class;
+struct inode *vfio_core_inode_get(void);
+void vfio_core_inode_put(struct inode *inode);
+
+/* device.c */
+void vfio_devices_exit(void);
+
+/* dev_set.c */
+void vfio_dev_set_leave(struct vfio_device *vdev);
+void vfio_dev_sets_exit(void);
+
+/* device_fd.c */
+extern const struct file_operations vfio_device_fops;
+
+/* feature.c: VFIO_DEVICE_FEATURE after the header was validated */
+int vfio_device_feature(struct vfio_device *vdev, u32 flags,
+			void __user *arg, size_t argsz);
+
+/* frontend.c: the registry of devices and frontends */
+int vfio_registry_add(struct vfio_device *vdev);
+void vfio_registry_del(struct vfio_device *vdev);
+void vfio_registry_remove(struct vfio_device *vdev);
+
+#endif /* _VFIO_CORE_H */

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vfio_group.ko internals: the legacy group/container frontend.
+ *
+ * Lock order, outermost first:
+ *
+ *   core registry lock        (the core holds it around device_add,
+ *                              device_del and device_remove)
+ *   vfio_device_set.lock      (the core holds it around attach, detach
+ *                              and get_kvm; never with the one above)
+ *   vgrp_registry.lock        (list of live groups, see group.c)
+ *   vfio_group.lock
+ *   vfio_container.lock
+ *   vgrp_backends_lock        (registered IOMMU backends, container.c)
+ *   backend internal locks    (type1's own mutexes)
+ *
+ * vfio_group.device_lock and vfio_group.kvm_lock are leaves: nothing of
+ * ours is taken inside them (device_lock covers ops->match and
+ * vfio_device_try_get_registration, kvm_lock vfio_device_hold_kvm; none
+ * of them takes a lock of ours).
+ */
+#ifndef _VFIO_GROUP_GROUP_H
+#define _VFIO_GROUP_GROUP_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/iommu.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <vfio/vfio.h>
+#include <vfio/iommu_backend.h>
+
+/* The most pages one pin/unpin request may name, as upstream allows. */
+#define VGRP_PIN_MAX_PAGES	(PAGE_SIZE / sizeof(unsigned long))
+
+struct vfio_container;
+struct kvm;
+
+/*
+ * One /dev/vfio/N node: every vfio device of one IOMMU group (or of one
+ * fake group for emulated and noiommu devices).
+ *
+ * The memory lives as long as @dev has references: one held by the
+ * registry while devices are linked, one per open group fd (through the
+ * cdev), and the attached device fds pin the group fd.
+ */
+struct vfio_group {
+	struct device dev;
+	struct cdev cdev;
+	enum vfio_group_type type;
+	/* Referenced from creation to release; never changes. */
+	struct iommu_group *iommu_group;
+
+	/* Under vgrp_registry.lock. */
+	struct list_head registry_node;
+	unsigned int dev_count;		/* added and not yet removed */
+
+	/*
+	 * Protects every field below up to device_lock. Taken inside the
+	 * core's dev_set lock (attach/detach), before the container lock.
+	 */
+	struct mutex lock;
+	struct file *opened_file;	/* the one open group fd */
+	struct vfio_container *container;
+	struct list_head container_node; /* also under container->lock */
+	unsigned int attached_devs;	/* devices with open fds */
+	bool orphaned;			/* last device left: no new users */
+
+	/* Protects device_list; a leaf lock. */
+	struct mutex device_lock;
+	struct list_head device_list;	/* vfio_device.group_next */
+
+	/* Protects kvm against KVM clearing it; a leaf spinlock. */
+	spinlock_t kvm_lock;
+	struct kvm *kvm;
+};
+
+/* container.c */
+int vgrp_container_init(void);
+void vgrp_container_exit(void);
+struct vfio_container *vgrp_container_from_file(struct file *file);
+int vgrp_container_join(struct vfio_container *container,
+			struct vfio_group *group);
+void vgrp_container_leave(struct vfio_group *group);
+int vgrp_container_use(struct vfio_group *group);
+void vgrp_container_add_device(struct vfio_group *group,
+			       struct vfio_device *vdev);
+void vgrp_container_remove_device(struct vfio_group *group,
+				  struct vfio_device *vdev);
+int vgrp_container_pin(struct vfio_group *group, dma_addr_t iova,
+		       int npage, int prot, struct page **pages);
+void vgrp_container_unpin(struct vfio_group *group, dma_addr_t iova,
+			  int npage);
+int vgrp_container_rw(struct vfio_group *group, dma_addr_t iova,
+		      void *data, size_t len, bool write);
+
+/* group.c */
+int vgrp_groups_init(void);
+void vgrp_groups_exit(void);
+int vgrp_device_add(struct vfio_device *vdev);
+void vgrp_device_del(struct vfio_device *vdev);
+void vgrp_device_remove(struct vfio_device *vdev);
+struct vfio_group *vgrp_from_file(struct file *file);
+bool vgrp_enforced_coherent(struct vfio_group *group);
+void vgrp_set_kvm(struct vfio_group *group, struct kvm *kvm);
+
+#endif /* _VFIO_GROUP_GROUP_H */

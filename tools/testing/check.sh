@@ -1,0 +1,246 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Body of `make check`: build, style gates, then the VM test suite in one
+# boot of the test VM. Every item prints "PASS: ...", "FAIL: ..." or
+# "SKIP: ..."; the last line is exactly "N passed, N failed" (plus
+# ", N skipped" when some were) and the exit status is 0 only if nothing
+# failed. See tools/testing/vm/README.md.
+#
+#   check.sh [options] [TEST...]
+#     --stack ours|intree  VFIO stack the tests run against (default: ours,
+#                          i.e. `make install` of this tree in the VM;
+#                          intree validates the tests against upstream)
+#     --staged             install our modules from a host-staged tree
+#                          instead of running `make install` in the VM
+#     --no-build, --no-style, --no-vm   skip that part
+#     TEST...              run only these tests (paths), default all
+
+set -u
+set -o pipefail
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VM=$SRC/tools/testing/vm
+BUILD=${VFIO_BUILD_DIR:-$SRC/build}
+OUT=$BUILD/check
+cd "$SRC" || exit 1
+
+stack=${VFIO_STACK:-ours}
+install=${VFIO_INSTALL:-make}
+do_build=1 do_style=1 do_vm=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--stack) stack=$2; shift 2 ;;
+	--staged) install=staged; shift ;;
+	--no-build) do_build=0; shift ;;
+	--no-style) do_style=0; shift ;;
+	--no-vm) do_vm=0; shift ;;
+	-h|--help) sed -n '3,17p' "$0"; exit 0 ;;
+	--) shift; break ;;
+	-*) echo "check: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+case $stack in ours|intree) ;; *) echo "check: bad --stack" >&2; exit 2 ;; esac
+
+npass=0 nfail=0 nskip=0
+failures=()
+
+item() { # STATUS NAME
+	case $1 in
+	pass) npass=$((npass + 1)); echo "PASS: $2" ;;
+	skip) nskip=$((nskip + 1)); echo "SKIP: $2" ;;
+	*) nfail=$((nfail + 1)); echo "FAIL: $2"; failures+=("$2") ;;
+	esac
+}
+
+section() { echo; echo "##### $*"; }
+
+summary() {
+	if [ ${#failures[@]} -gt 0 ]; then
+		section "failed items"
+		printf '  %s\n' "${failures[@]}"
+		echo "(logs: $OUT)"
+	fi
+	echo
+	if [ $nskip -gt 0 ]; then
+		echo "$npass passed, $nfail failed, $nskip skipped"
+	else
+		echo "$npass passed, $nfail failed"
+	fi
+	[ $nfail -eq 0 ]
+	exit
+}
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+start=$(date +%s)
+
+# ---------------------------------------------------------------------------
+# Build: the module set, then the userspace test programs.
+
+build_ok=1
+if [ $do_build = 1 ]; then
+	section "build"
+	if make -C "$SRC" > "$OUT/build.log" 2>&1; then
+		item pass "build: modules"
+	else
+		tail -n 30 "$OUT/build.log"
+		item fail "build: modules (see $OUT/build.log)"
+		build_ok=0
+	fi
+	for mk in "$SRC"/tools/testing/selftests/*/Makefile; do
+		[ -f "$mk" ] || continue
+		d=${mk%/Makefile}
+		n=build-${d##*/}
+		if make -C "$d" > "$OUT/$n.log" 2>&1; then
+			item pass "build: ${d#"$SRC"/}"
+		else
+			tail -n 30 "$OUT/$n.log"
+			item fail "build: ${d#"$SRC"/} (see $OUT/$n.log)"
+		fi
+	done
+fi
+
+# ---------------------------------------------------------------------------
+# Style: tools/testing/style.sh prints one "ok"/"not ok" line per gate.
+
+if [ $do_style = 1 ] && [ -f "$SRC/tools/testing/style.sh" ]; then
+	section "style"
+	sh "$SRC/tools/testing/style.sh" 2>&1 | tee "$OUT/style.log"
+	src=$?
+	n=0
+	while IFS= read -r l; do
+		case $l in
+		"not ok"*) item fail "style: ${l#not ok*- }"; n=$((n + 1)) ;;
+		"ok"*) item pass "style: ${l#ok*- }"; n=$((n + 1)) ;;
+		esac
+	done < "$OUT/style.log"
+	if [ $src != 0 ] && ! grep -q '^not ok' "$OUT/style.log"; then
+		item fail "style: style.sh exited with $src"
+	elif [ $n = 0 ]; then
+		item pass "style: style.sh"
+	fi
+	# style.sh rebuilds with W=1 C=2; make sure the modules are there.
+	if [ $do_build = 1 ] && [ $build_ok = 1 ]; then
+		make -C "$SRC" >> "$OUT/build.log" 2>&1 || build_ok=0
+	fi
+fi
+
+[ $do_vm = 1 ] || summary
+
+# ---------------------------------------------------------------------------
+# VM suite (tools/testing/vm/run-tests.sh in one boot).
+
+section "VM tests (stack: $stack)"
+if [ "$stack" = ours ] && [ $build_ok = 0 ]; then
+	item fail "vm: not run, the modules did not build"
+	summary
+fi
+
+vmenv=(-e "VFIO_STACK=$stack" -e "VFIO_INSTALL=$install")
+if [ "$stack" = ours ] && [ "$install" = staged ]; then
+	stage=$OUT/stage
+	kver=$(find /boot -maxdepth 1 -name 'vmlinuz-6.12*-amd64' | sort -V |
+	       tail -n 1)
+	kver=${kver##*/vmlinuz-}
+	if ! make -C "/lib/modules/$kver/build" M="$SRC" VFIO_SRC="$SRC" \
+		INSTALL_MOD_PATH="$stage" INSTALL_MOD_DIR=updates \
+		INSTALL_MOD_STRIP=1 modules_install > "$OUT/stage.log" 2>&1; then
+		item fail "vm: staging the modules failed ($OUT/stage.log)"
+		summary
+	fi
+	vmenv+=(-e "VFIO_STAGE=$stage")
+fi
+
+"$VM/vm.sh" --out "$OUT" --no-dmesg-check \
+	--timeout "${VM_TIMEOUT:-2400}" "${vmenv[@]}" \
+	-- /bin/sh "$VM/run-tests.sh" "$@"
+vmrc=$?
+R=$OUT/results
+
+section "results"
+case $vmrc in
+0) ;;
+124) item fail "vm: the test VM timed out (${VM_TIMEOUT:-2400}s)" ;;
+*) item fail "vm: the test VM failed (vm.sh status $vmrc, see $OUT/console.log)" ;;
+esac
+
+# Kernel log: split into the items' windows (run-tests.sh markers).
+klog=$OUT/dmesg.txt
+[ -s "$klog" ] || klog=$OUT/console.log
+kdir=$OUT/kernel-log
+mkdir -p "$kdir"
+tr -d '\r' < "$klog" | awk -v dir="$kdir" '
+	/vfio-test: begin [0-9]+ / {
+		for (i = 1; i < NF; i++)
+			if ($i == "begin") { cur = $(i + 1); break }
+		next
+	}
+	/vfio-test: end [0-9]+$/ { cur = ""; next }
+	{ print > (dir "/" (cur == "" ? "outside" : cur) ".txt") }
+'
+
+# parse_item SEQ NAME: TAP lines count one item each, else the exit status.
+parse_item() {
+	local seq=$1 name=$2 rc log
+	log=$R/$seq.log
+	rc=$(cat "$R/$seq.rc" 2>/dev/null)
+	awk -v rc="$rc" -v name="$name" '
+	function out(st, d) { printf "%s\t%s\n", st, d; n++ }
+	/^1\.\.[0-9]+/ { plan = substr($1, 4) + 0 }
+	/^Bail out!/ { out("fail", name ": " $0) }
+	/^(not )?ok([ \t]|$)/ {
+		bad = ($1 == "not")
+		d = $0
+		sub(/^(not )?ok[ \t]*[0-9]*[ \t]*(-[ \t]*)?/, "", d)
+		if (d ~ /#[ \t]*([Ss][Kk][Ii][Pp]|[Tt][Oo][Dd][Oo])/)
+			st = "skip"
+		else
+			st = bad ? "fail" : "pass"
+		if (bad && st == "fail") nbad++
+		ntap++
+		out(st, name ": " d)
+	}
+	END {
+		why = rc == "" ? "did not finish (VM hung or crashed)" : \
+		      rc == "notrun" ? "not run (setup failed)" : \
+		      rc == 124 ? "timed out" : "exit status " rc
+		if (ntap == 0) {
+			if (rc == "0") out("pass", name)
+			else if (rc == "4") out("skip", name)
+			else out("fail", name ": " why)
+		} else {
+			if (plan > ntap)
+				out("fail", name ": " (plan - ntap) " of " plan \
+				    " planned tests missing")
+			if (rc != "0" && rc != "4" && nbad == 0)
+				out("fail", name ": " why)
+		}
+	}' "${log:-/dev/null}" 2>/dev/null
+}
+
+if [ ! -s "$R/plan" ]; then
+	item fail "vm: the test runner did not start (see $OUT/console.log)"
+else
+	while read -r seq name; do
+		while IFS=$'\t' read -r st d; do
+			item "$st" "$d"
+		done < <(parse_item "$seq" "$name")
+		if [ -s "$kdir/$seq.txt" ] &&
+		   ! sh "$VM/dmesg-scan.sh" "$kdir/$seq.txt" > "$kdir/$seq.bad"; then
+			cat "$kdir/$seq.bad"
+			item fail "$name: kernel warnings during the test"
+		fi
+	done < "$R/plan"
+fi
+if [ -s "$kdir/outside.txt" ] &&
+   ! sh "$VM/dmesg-scan.sh" "$kdir/outside.txt" > "$kdir/outside.bad"; then
+	cat "$kdir/outside.bad"
+	item fail "kernel log outside the tests (boot, resets, shutdown)"
+else
+	item pass "kernel log outside the tests is clean"
+fi
+
+echo "check: $(( $(date +%s) - start ))s"
+summary

@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=sh
+#
+# Helpers for commands running INSIDE the test VM. Source it:
+#
+#   . "$VFIO_SRC/tools/testing/vm/guest-lib.sh"
+#
+# Functions (all return non-zero and print "guest-lib: ..." on failure):
+#   vfio_stack_unload         rmmod every loaded VFIO module (ours or in-tree)
+#   vfio_use_ours [REPO]      unload, `make -C REPO install`, modprobe vfio-pci,
+#                             check that the modules loaded are from updates/
+#   vfio_use_intree           unload, modprobe the in-tree vfio-pci (kernel/)
+#   vfio_use_stack            one of the two above, from $VFIO_STACK
+#                             ("ours", the default, or "intree")
+#   vfio_bind BDF             bind a device to vfio-pci (driver_override);
+#                             prints the group number, /dev/vfio/N exists after
+#   vfio_unbind BDF           give the device back to its native driver
+#   vfio_group_of BDF         IOMMU group number of a device
+#   vfio_driver_of BDF        current driver name (empty if none)
+#   vfio_devs VENDOR:DEVICE   BDFs of the devices with that ID
+#
+# Fixed devices of the VM (see README.md):
+VFIO_EDU0=0000:01:00.0
+VFIO_EDU1=0000:02:00.0
+VFIO_NVME0=0000:03:00.0
+VFIO_E1000E0=0000:04:00.0
+VFIO_VIRTIO_NET0=0000:05:00.0
+export VFIO_EDU0 VFIO_EDU1 VFIO_NVME0 VFIO_E1000E0 VFIO_VIRTIO_NET0
+
+VFIO_SRC=${VFIO_SRC:-$(cd "$(dirname "$0")/../../.." 2>/dev/null && pwd)}
+VFIO_STATE=/run/vfio-test
+# The modules making up a VFIO stack, ours and upstream's (loaded or not).
+VFIO_MOD_RE='^(vfio|vfio_[a-z0-9_]+|[a-z0-9_]+_vfio_pci|mdev|kvmgt|iommufd)$'
+
+_gl_err() { echo "guest-lib: $*" >&2; return 1; }
+
+_gl_sysdev() { echo "/sys/bus/pci/devices/$1"; }
+
+vfio_driver_of() {
+	_d=$(readlink "$(_gl_sysdev "$1")/driver" 2>/dev/null) || return 0
+	echo "${_d##*/}"
+}
+
+vfio_group_of() {
+	_g=$(readlink "$(_gl_sysdev "$1")/iommu_group" 2>/dev/null) ||
+		_gl_err "$1 has no IOMMU group" || return 1
+	echo "${_g##*/}"
+}
+
+vfio_devs() {
+	_ven=0x${1%%:*}
+	_dev=0x${1##*:}
+	for _p in /sys/bus/pci/devices/*; do
+		[ "$(cat "$_p/vendor")" = "$_ven" ] &&
+			[ "$(cat "$_p/device")" = "$_dev" ] && echo "${_p##*/}"
+	done
+	return 0
+}
+
+# Loaded VFIO-stack modules, by name.
+_gl_loaded() {
+	awk '{ print $1 }' /proc/modules | grep -E "$VFIO_MOD_RE"
+}
+
+vfio_stack_unload() {
+	# Devices held by vfio-pci go back to their drivers first, so
+	# that the modules' use counts drop.
+	for _p in /sys/bus/pci/devices/*; do
+		case $(vfio_driver_of "${_p##*/}") in
+		vfio-pci|*vfio*) vfio_unbind "${_p##*/}" || return 1 ;;
+		esac
+	done
+	# Remove leaves first; repeat while something goes away.
+	_left=$(_gl_loaded)
+	while [ -n "$_left" ]; do
+		for _m in $_left; do
+			rmmod "$_m" 2>/dev/null
+		done
+		_now=$(_gl_loaded)
+		if [ "$_now" = "$_left" ]; then
+			_gl_err "cannot unload: $(echo "$_now" | tr '\n' ' ')"
+			grep -E "^($(echo "$_now" | paste -sd'|')) " /proc/modules >&2
+			return 1
+		fi
+		_left=$_now
+	done
+	return 0
+}
+
+# Exit status 0 if module $1 would be loaded from $2 ("updates" or
+# "kernel") and, when loaded, is that file (same srcversion).
+_gl_check_origin() {
+	_f=$(modinfo -n "$1" 2>/dev/null) ||
+		_gl_err "module $1 not found" || return 1
+	case $_f in
+	/lib/modules/*/"$2"/*) ;;
+	*) _gl_err "$1 resolves to $_f, not $2/"; return 1 ;;
+	esac
+	[ -r "/sys/module/$1/srcversion" ] || return 0
+	_want=$(modinfo -F srcversion "$_f" 2>/dev/null)
+	[ -z "$_want" ] && return 0
+	[ "$(cat "/sys/module/$1/srcversion")" = "$_want" ] ||
+		_gl_err "loaded $1 is not $_f (srcversion differs)"
+}
+
+# VFIO_INSTALL=make (default) installs like a user would; =staged copies
+# the updates/ tree the host prepared in $VFIO_STAGE (check.sh --staged)
+# and runs depmod, which skips the slow kbuild pass under TCG.
+# shellcheck disable=SC2120 # REPO is optional
+vfio_use_ours() {
+	_repo=${1:-$VFIO_SRC}
+	_kver=$(uname -r)
+	vfio_stack_unload || return 1
+	case ${VFIO_INSTALL:-make} in
+	make)
+		echo "guest-lib: make -C $_repo install KVER=$_kver"
+		make -s -C "$_repo" install KVER="$_kver" 2>&1 ||
+			_gl_err "make install failed" || return 1
+		;;
+	staged)
+		_st=${VFIO_STAGE:?}/lib/modules/$_kver/updates
+		[ -d "$_st" ] || _gl_err "no staged modules in $_st" || return 1
+		echo "guest-lib: install staged $_st + depmod"
+		mkdir -p "/lib/modules/$_kver/updates" &&
+			cp -R "$_st/." "/lib/modules/$_kver/updates/" &&
+			depmod -a "$_kver" ||
+			_gl_err "staged install failed" || return 1
+		;;
+	*) _gl_err "VFIO_INSTALL must be 'make' or 'staged'"; return 1 ;;
+	esac
+	modprobe vfio-pci || _gl_err "modprobe vfio-pci failed" || return 1
+	modprobe -q vfio_iommu_type1 || :
+	for _m in vfio vfio_pci; do
+		_gl_check_origin "$_m" updates || return 1
+	done
+	echo "guest-lib: using our VFIO modules ($(modinfo -n vfio))"
+	return 0
+}
+
+vfio_use_intree() {
+	vfio_stack_unload || return 1
+	modprobe vfio-pci || _gl_err "modprobe vfio-pci failed" || return 1
+	modprobe -q vfio_iommu_type1 || :
+	for _m in vfio vfio_pci; do
+		_gl_check_origin "$_m" kernel || return 1
+	done
+	echo "guest-lib: using the in-tree VFIO modules ($(modinfo -n vfio))"
+	return 0
+}
+
+vfio_use_stack() {
+	case ${VFIO_STACK:-ours} in
+	ours) vfio_use_ours "$VFIO_SRC" ;;
+	intree) vfio_use_intree ;;
+	*) _gl_err "VFIO_STACK must be 'ours' or 'intree'" ;;
+	esac
+}
+
+vfio_bind() {
+	_bdf=$1
+	_sys=$(_gl_sysdev "$_bdf")
+	[ -d "$_sys" ] || _gl_err "no PCI device $_bdf" || return 1
+	_grp=$(vfio_group_of "$_bdf") || return 1
+	_cur=$(vfio_driver_of "$_bdf")
+	mkdir -p "$VFIO_STATE"
+	if [ "$_cur" != vfio-pci ]; then
+		[ -f "$VFIO_STATE/$_bdf.driver" ] ||
+			echo "$_cur" > "$VFIO_STATE/$_bdf.driver"
+		[ -e /sys/module/vfio_pci ] || modprobe vfio-pci ||
+			_gl_err "modprobe vfio-pci failed" || return 1
+		if [ -n "$_cur" ]; then
+			echo "$_bdf" > "$_sys/driver/unbind" ||
+				_gl_err "unbind $_bdf from $_cur failed" || return 1
+		fi
+		echo vfio-pci > "$_sys/driver_override" &&
+			echo "$_bdf" > /sys/bus/pci/drivers_probe
+		[ "$(vfio_driver_of "$_bdf")" = vfio-pci ] ||
+			_gl_err "$_bdf did not bind to vfio-pci" || return 1
+	fi
+	# devtmpfs creates the node; give it a moment under TCG.
+	_i=0
+	while [ ! -c "/dev/vfio/$_grp" ] && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ -c "/dev/vfio/$_grp" ] ||
+		_gl_err "/dev/vfio/$_grp did not appear" || return 1
+	echo "$_grp"
+}
+
+vfio_unbind() {
+	_bdf=$1
+	_sys=$(_gl_sysdev "$_bdf")
+	[ -d "$_sys" ] || _gl_err "no PCI device $_bdf" || return 1
+	if [ -n "$(vfio_driver_of "$_bdf")" ]; then
+		echo "$_bdf" > "$_sys/driver/unbind" ||
+			_gl_err "unbind $_bdf failed" || return 1
+	fi
+	echo > "$_sys/driver_override"
+	_old=$(cat "$VFIO_STATE/$_bdf.driver" 2>/dev/null)
+	rm -f "$VFIO_STATE/$_bdf.driver"
+	echo "$_bdf" > /sys/bus/pci/drivers_probe 2>/dev/null
+	if [ -n "$_old" ] && [ "$(vfio_driver_of "$_bdf")" != "$_old" ]; then
+		_gl_err "$_bdf did not return to $_old"
+		return 1
+	fi
+	return 0
+}

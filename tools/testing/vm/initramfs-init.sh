@@ -1,0 +1,66 @@
+#!/bin/busybox sh
+# shellcheck shell=dash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# /init of the test VM's initramfs (run by busybox, PID 1).
+#
+# Mounts the host root read-only over virtio-9p, stacks an overlayfs with a
+# tmpfs upper layer on it (the guest gets a writable copy of the host root;
+# nothing it writes reaches the host), mounts the shared output directory
+# read-write at the same path as on the host, then switch_root's into the
+# overlay and hands over to guest-init.sh from the host tree.
+#
+# Any failure here prints "VM-INIT-ERROR: ..." and powers the VM off; the
+# host side (vm.sh) reports it.
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+
+die() {
+	echo "VM-INIT-ERROR: $*"
+	for d in /sys/bus/virtio/devices/*; do
+		echo "virtio ${d##*/}: $(cat "$d/device" "$d/mount_tag" 2>&1)"
+	done
+	lsmod; ls -l /sys/bus/virtio/drivers/* /sys/bus/virtio/devices/virtio0/; cat /sys/bus/virtio/devices/virtio0/features /sys/bus/virtio/devices/virtio0/status; dmesg | grep -iE "9p|virtio|fail"
+	echo "VM-EXIT-CODE: 125"
+	echo o > /proc/sysrq-trigger
+	sleep 10
+	exit 1
+}
+
+mkdir -p /proc /sys /dev /lower /upper /newroot /out
+mount -t proc proc /proc || die "mount /proc"
+mount -t sysfs sysfs /sys || die "mount /sys"
+mount -t devtmpfs devtmpfs /dev || die "mount /dev"
+
+# Modules needed for 9p and overlayfs, in dependency order (see vm.sh).
+while read -r m; do
+	insmod "/lib/modules/$m" || die "insmod $m"
+done < /lib/modules/load.order
+
+# Tags are set on the QEMU command line by vm.sh.
+p9opts=trans=virtio,version=9p2000.L,msize=512000
+mount -t 9p -o "ro,$p9opts,cache=loose" hostroot /lower ||
+	die "mount host root over 9p"
+# The output directory is written by both sides: no client-side caching.
+mount -t 9p -o "rw,$p9opts,cache=none" vmout /out ||
+	die "mount output directory over 9p"
+[ -r /out/.vm/env ] || die "missing /out/.vm/env"
+
+mount -t tmpfs -o mode=0755 upper /upper || die "mount tmpfs upper"
+mkdir -p /upper/data /upper/work
+mount -t overlay -o lowerdir=/lower,upperdir=/upper/data,workdir=/upper/work \
+	hostroot /newroot || die "mount overlay over the host root"
+
+# VM_OUT is the host path of the output directory, mirrored in the guest.
+# shellcheck disable=SC1091 # written by vm.sh
+. /out/.vm/env
+if [ -z "$VM_OUT" ] || [ -z "$VM_GUEST_INIT" ]; then
+	die "bad /out/.vm/env"
+fi
+mkdir -p "/newroot$VM_OUT" || die "mkdir $VM_OUT"
+mount --move /out "/newroot$VM_OUT" || die "move $VM_OUT"
+
+umount /sys /proc 2>/dev/null
+mount --move /dev /newroot/dev 2>/dev/null || umount /dev
+exec switch_root /newroot /bin/sh "$VM_GUEST_INIT" "$VM_OUT"

@@ -1,0 +1,273 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Run one command inside the VFIO test VM (QEMU, TCG) and pass its exit
+# status back. See tools/testing/vm/README.md.
+#
+#   vm.sh [options] [--] COMMAND [ARG...]
+#
+# COMMAND is a path on the host file system (the guest sees the whole host
+# root, writable through a throw-away overlay); it runs as root in the
+# host's current directory. The output directory (--out) is shared
+# read-write at the same path in the guest: put artifacts there.
+#
+# Exit status: the command's; 1 if it passed but the kernel log has
+# warnings (unless --no-dmesg-check); 124 if the run timed out; 125 if the
+# VM failed before/around the command (boot failure, panic, ...).
+
+set -u
+set -o pipefail
+
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(cd "$VM_DIR/../../.." && pwd)
+BUILD=${VFIO_BUILD_DIR:-$SRC/build}
+
+timeout_s=${VM_TIMEOUT:-900}
+mem=${VM_MEM:-2048}
+out=
+kernel=${VM_KERNEL:-}
+dmesg_check=1
+coldplug=1
+quiet=0
+extra_append=${VM_APPEND:-}
+
+usage() {
+	cat <<EOF
+usage: $0 [options] [--] COMMAND [ARG...]
+  -o, --out DIR         output directory shared read-write with the guest
+                        (default: $BUILD/vm/out)
+  -t, --timeout SEC     kill the VM after SEC seconds (default: $timeout_s)
+  -m, --mem MB          guest memory (default: $mem)
+  -k, --kernel FILE     kernel image (default: newest /boot/vmlinuz-6.12*)
+  -a, --append ARGS     extra kernel command line arguments
+  -e, --env VAR=VALUE   set VAR in the guest command's environment
+                        (host variables VFIO_* are passed on by default)
+  -q, --quiet           do not copy the console to stdout (log file only)
+      --no-coldplug     do not load the native drivers of the PCI devices
+      --no-dmesg-check  do not fail on kernel warnings
+      --initramfs       only build (or refresh) the cached initramfs
+EOF
+	exit 2
+}
+
+log() { echo "vm: $*" >&2; }
+
+only_initramfs=0
+envs=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-o|--out) out=$2; shift 2 ;;
+	-t|--timeout) timeout_s=$2; shift 2 ;;
+	-m|--mem) mem=$2; shift 2 ;;
+	-k|--kernel) kernel=$2; shift 2 ;;
+	-a|--append) extra_append="$extra_append $2"; shift 2 ;;
+	-e|--env) envs+=("$2"); shift 2 ;;
+	-q|--quiet) quiet=1; shift ;;
+	--no-coldplug) coldplug=0; shift ;;
+	--no-dmesg-check) dmesg_check=0; shift ;;
+	--initramfs) only_initramfs=1; shift ;;
+	--) shift; break ;;
+	-h|--help) usage ;;
+	-*) log "unknown option $1"; usage ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || [ $only_initramfs = 1 ] || usage
+
+if [ -z "$kernel" ]; then
+	kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-6.12*-amd64' | sort -V |
+		 tail -n 1)
+fi
+[ -r "$kernel" ] || { log "no readable kernel image (${kernel:-none})"; exit 125; }
+kver=${kernel##*/vmlinuz-}
+[ -d "/lib/modules/$kver/kernel" ] ||
+	{ log "no modules for $kver in /lib/modules"; exit 125; }
+
+# ---------------------------------------------------------------------------
+# initramfs: busybox + the modules for 9p and overlayfs, cached per kernel.
+
+cache=$BUILD/vm/$kver
+initramfs=$cache/initramfs.cpio
+mkdir -p "$cache"
+
+initramfs_stale() {
+	local f
+	[ -s "$initramfs" ] || return 0
+	for f in "$VM_DIR/initramfs-init.sh" "$VM_DIR/vm.sh" /bin/busybox \
+		 "/lib/modules/$kver/modules.dep"; do
+		[ "$f" -nt "$initramfs" ] && return 0
+	done
+	return 1
+}
+
+decompress() {
+	case $1 in
+	*.xz) xz -dc "$1" ;;
+	*.zst) zstd -dc "$1" ;;
+	*.gz) gzip -dc "$1" ;;
+	*) cat "$1" ;;
+	esac
+}
+
+build_initramfs() {
+	local root=$cache/initramfs.d m name deps=
+	local bb=/bin/busybox
+
+	[ -x $bb ] || { log "$bb missing (apt-get install busybox-static)"; return 1; }
+	rm -rf "$root"
+	mkdir -p "$root/bin" "$root/lib/modules"
+	cp $bb "$root/bin/busybox"
+	install -m 0755 "$VM_DIR/initramfs-init.sh" "$root/init"
+
+	# modprobe resolves the order; we insmod decompressed copies.
+	# (--show-depends takes one module; extra words are its parameters)
+	for m in 9pnet_virtio 9p overlay; do
+		deps="$deps
+$(modprobe -S "$kver" --show-depends "$m")" ||
+			{ log "modprobe --show-depends $m failed"; return 1; }
+	done
+	: > "$root/lib/modules/load.order"
+	for m in $(echo "$deps" | awk '$1 == "insmod" { print $2 }'); do
+		name=${m##*/}
+		name=${name%.xz}; name=${name%.zst}; name=${name%.gz}
+		grep -qx "$name" "$root/lib/modules/load.order" && continue
+		decompress "$m" > "$root/lib/modules/$name" || return 1
+		echo "$name" >> "$root/lib/modules/load.order"
+	done
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) \
+		> "$initramfs.tmp" && mv "$initramfs.tmp" "$initramfs"
+}
+
+if initramfs_stale; then
+	log "building initramfs for $kver"
+	build_initramfs || { log "initramfs build failed"; exit 125; }
+fi
+[ $only_initramfs = 1 ] && { echo "$initramfs"; exit 0; }
+
+# ---------------------------------------------------------------------------
+# One VM at a time on this machine.
+
+exec 9> "$BUILD/vm/lock"
+if ! flock -n 9; then
+	log "another test VM is running; waiting for it"
+	flock 9
+fi
+
+case $1 in
+/tmp/*|/run/*|/dev/*|/proc/*|/sys/*)
+	log "warning: $1 is hidden in the guest (fresh /tmp, /run, /dev)" ;;
+esac
+
+out=${out:-$BUILD/vm/out}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+case $out in
+/|*[!A-Za-z0-9_./+-]*) log "unsupported output directory '$out'"; exit 125 ;;
+esac
+rm -rf "$out/.vm" "$out/dmesg.txt"
+mkdir -p "$out/.vm"
+console=$out/console.log
+: > "$console"
+
+shq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
+{
+	echo "VM_OUT=$(shq "$out")"
+	echo "VM_GUEST_INIT=$(shq "$VM_DIR/guest-init.sh")"
+	echo "VFIO_SRC=$(shq "$SRC")"
+	echo "VM_COLDPLUG=$coldplug"
+} > "$out/.vm/env"
+{
+	while IFS= read -r v; do
+		case $v in VFIO_SRC=*) continue ;; esac
+		echo "export $(shq "$v")"
+	done < <(env | grep -E '^VFIO_[A-Za-z0-9_]*=')
+	for v in "${envs[@]}"; do
+		case $v in
+		[A-Za-z_]*=*) echo "export $(shq "$v")" ;;
+		*) log "bad --env '$v'"; exit 2 ;;
+		esac
+	done
+	printf 'cd %s 2>/dev/null || cd /\nexec' "$(shq "$PWD")"
+	for a in "$@"; do printf ' %s' "$(shq "$a")"; done
+	echo
+} > "$out/.vm/cmd"
+
+# ---------------------------------------------------------------------------
+# The machine. Each test device sits behind its own PCIe root port (own
+# IOMMU group); bus numbers follow the root port order, see README.md.
+
+append="console=ttyS0,115200 rdinit=/init panic=-1 quiet loglevel=4"
+append="$append intel_iommu=on mitigations=off log_buf_len=8M"
+append="$append 8250.nr_uarts=1 $extra_append"
+
+# shellcheck disable=SC2054 # commas are QEMU's
+qemu=(qemu-system-x86_64
+	-nodefaults -no-user-config -display none -vga none -monitor none
+	-no-reboot
+	-machine q35,kernel-irqchip=split
+	-accel tcg,thread=single
+	-cpu max -smp 1 -m "$mem"
+	-device intel-iommu,intremap=on,caching-mode=on
+	-kernel "$kernel" -initrd "$initramfs" -append "$append"
+	-chardev "stdio,id=con,signal=off,logfile=$console"
+	-serial chardev:con
+	-fsdev local,id=fsroot,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=fsroot,mount_tag=hostroot,bus=pcie.0,addr=0x2
+	-fsdev "local,id=fsout,path=$out,security_model=none,multidevs=remap"
+	-device virtio-9p-pci,fsdev=fsout,mount_tag=vmout,bus=pcie.0,addr=0x3
+	-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x10,chassis=1,slot=1
+	-device pcie-root-port,id=rp2,bus=pcie.0,addr=0x11,chassis=2,slot=2
+	-device pcie-root-port,id=rp3,bus=pcie.0,addr=0x12,chassis=3,slot=3
+	-device pcie-root-port,id=rp4,bus=pcie.0,addr=0x13,chassis=4,slot=4
+	-device pcie-root-port,id=rp5,bus=pcie.0,addr=0x14,chassis=5,slot=5
+	-device edu,id=edu0,bus=rp1,addr=0x0
+	-device edu,id=edu1,bus=rp2,addr=0x0
+	-blockdev null-co,node-name=nvm0,read-zeroes=on,size=67108864
+	-device nvme,id=nvme0,bus=rp3,addr=0x0,drive=nvm0,serial=vfiotest0
+	-netdev user,id=net0,restrict=on
+	-device e1000e,id=nic0,bus=rp4,addr=0x0,netdev=net0
+	-netdev user,id=net1,restrict=on
+	-device virtio-net-pci,id=nic1,bus=rp5,addr=0x0,netdev=net1,disable-legacy=on,iommu_platform=on
+)
+
+start=$(date +%s)
+if [ $quiet = 1 ]; then
+	timeout -k 10 "$timeout_s" "${qemu[@]}" < /dev/null > /dev/null
+else
+	timeout -k 10 "$timeout_s" "${qemu[@]}" < /dev/null
+fi
+qrc=$?
+elapsed=$(( $(date +%s) - start ))
+
+# ---------------------------------------------------------------------------
+# Verdict.
+
+code=$(tr -d '\r' < "$console" | sed -n 's/^VM-EXIT-CODE: \([0-9]*\)$/\1/p' |
+       tail -n 1)
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	log "TIMEOUT: the VM ran longer than ${timeout_s}s and was killed"
+	log "console log: $console"
+	exit 124
+fi
+if [ -z "$code" ]; then
+	log "FAILED: the VM stopped without reporting an exit code" \
+	    "(qemu status $qrc, ${elapsed}s); last console lines:"
+	tr -d '\r' < "$console" | tail -n 20 | sed 's/^/vm:   /' >&2
+	exit 125
+fi
+if tr -d '\r' < "$console" | grep -q '^VM-INIT-ERROR:'; then
+	log "FAILED: VM setup: $(tr -d '\r' < "$console" |
+		sed -n 's/^VM-INIT-ERROR: //p' | head -n 1)"
+	exit 125
+fi
+
+log "guest command exited with $code after ${elapsed}s" \
+    "(console: $console, kernel log: $out/dmesg.txt)"
+if [ $dmesg_check = 1 ]; then
+	if ! sh "$VM_DIR/dmesg-scan.sh" "$out/dmesg.txt" >&2; then
+		log "FAILED: the kernel log has warnings (above)"
+		[ "$code" = 0 ] && code=1
+	fi
+fi
+exit "$code"
