@@ -389,7 +389,7 @@ static int cfg_command_write(struct vfio_pci_core_device *vdev,
 	if (ret)
 		return ret;
 
-	/* Decode the user enables again, believes on, and finds off. */
+	/* Decode the user turns on, thinks is on, yet is off in hardware. */
 	lost = new_cmd & vcmd & ~hw_cmd & tracked;
 	if (pdev->no_command_memory)
 		lost &= ~PCI_COMMAND_MEMORY;
@@ -493,7 +493,7 @@ static int cfg_pm_write(struct vfio_pci_core_device *vdev,
 
 	/* The state field is ours: move the device ourselves. */
 	state = states[val & PCI_PM_CTRL_STATE_MASK];
-	if (state >= PCI_D3hot)
+	if (vfio_pci_pstate(state) >= vfio_pci_pstate(PCI_D3hot))
 		vfio_pci_zap_and_down_write_memory_lock(vdev);
 	else
 		down_write(&vdev->memory_lock);
@@ -766,45 +766,58 @@ static struct vfio_pci_cfg_perm perm_header = {
 	.len = PCI_STD_HEADER_SIZEOF,
 	.read = cfg_header_read, .write_fn = cfg_header_write,
 };
+
 static struct vfio_pci_cfg_perm perm_pm = {
 	.len = PCI_PM_SIZEOF, .write_fn = cfg_pm_write,
 };
+
 static struct vfio_pci_cfg_perm perm_vpd = {
 	.len = PCI_CAP_VPD_SIZEOF, .write_fn = cfg_vpd_write,
 };
+
 static struct vfio_pci_cfg_perm perm_pcix = {
 	.len = PCI_CAP_PCIX_SIZEOF_V2,
 };
+
 static struct vfio_pci_cfg_perm perm_exp = {
 	.len = PCI_CAP_EXP_ENDPOINT_SIZEOF_V2, .write_fn = cfg_exp_write,
 };
+
 static struct vfio_pci_cfg_perm perm_af = {
 	.len = PCI_CAP_AF_SIZEOF, .write_fn = cfg_af_write,
 };
+
 /* Any other standard capability: read-only, header virtual. */
 static struct vfio_pci_cfg_perm perm_std_ro = {
 	.len = PCI_CAP_FLAGS,
 };
+
 /* Vendor capabilities are the device's business: writes pass. */
 static struct vfio_pci_cfg_perm perm_std_vendor = {
 	.len = PCI_CAP_FLAGS, .write_fn = cfg_write_raw,
 };
+
 static struct vfio_pci_cfg_perm perm_aer = {
 	.len = PCI_ERR_ROOT_COMMAND,
 };
+
 static struct vfio_pci_cfg_perm perm_pwr = {
 	.len = PCI_EXT_CAP_PWR_SIZEOF,
 };
+
 static struct vfio_pci_cfg_perm perm_ext_ro = {
 	.len = 4,
 };
+
 static struct vfio_pci_cfg_perm perm_ext_vendor = {
 	.len = 4, .write_fn = cfg_write_raw,
 };
+
 /* Gaps between capabilities: trust the hardware isolation. */
 static struct vfio_pci_cfg_perm perm_unassigned = {
 	.read = cfg_read_raw, .write_fn = cfg_write_raw,
 };
+
 /* Emulated registers with no hardware behind them. */
 static struct vfio_pci_cfg_perm perm_virt_only = {
 	.read = cfg_read_shadow, .write_fn = cfg_write_shadow,
@@ -1333,6 +1346,9 @@ int vfio_config_init(struct vfio_pci_core_device *vdev)
 		goto err_free;
 	}
 	vconfig = vdev->vconfig;
+
+	/* Set again by the capability walk if the device has them. */
+	vdev->has_ecaps = false;
 
 	memset(vdev->cfg_map, 0, PCI_STD_HEADER_SIZEOF);
 	memset(vdev->cfg_map + PCI_STD_HEADER_SIZEOF, VFIO_PCI_CFG_UNASSIGNED,

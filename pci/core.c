@@ -120,10 +120,13 @@ int vfio_pci_set_power_state(struct vfio_pci_core_device *vdev,
 			     pci_power_t state)
 {
 	struct pci_dev *pdev = vdev->pdev;
+	int cur = vfio_pci_pstate(pdev->current_state);
+	int to = vfio_pci_pstate(state);
+	int d3hot = vfio_pci_pstate(PCI_D3hot);
 	bool save = false, restore = false;
 	int ret;
 
-	if (state > PCI_D0) {
+	if (to > vfio_pci_pstate(PCI_D0)) {
 		lockdep_assert_held_write(&vdev->memory_lock);
 		/* VFs depend on their PF staying up. */
 		if (vdev->sriov_enabled)
@@ -131,8 +134,8 @@ int vfio_pci_set_power_state(struct vfio_pci_core_device *vdev,
 	}
 
 	if (vdev->pm_restore_needed) {
-		save = pdev->current_state < PCI_D3hot && state >= PCI_D3hot;
-		restore = pdev->current_state >= PCI_D3hot && state <= PCI_D0;
+		save = cur < d3hot && to >= d3hot;
+		restore = cur >= d3hot && to <= vfio_pci_pstate(PCI_D0);
 	}
 
 	if (save)
@@ -142,7 +145,8 @@ int vfio_pci_set_power_state(struct vfio_pci_core_device *vdev,
 	if (ret)
 		return ret;
 
-	if (save && pdev->current_state >= PCI_D3hot) {
+	/* D3 may be refused by a quirk: only keep state if we got there. */
+	if (save && vfio_pci_pstate(pdev->current_state) >= d3hot) {
 		/*
 		 * A return to D0 behind our back leaves the last copy
 		 * unused: replace it.
@@ -517,7 +521,7 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_close_device);
 /* Slot and bus resets                                               */
 
 struct reset_walk {
-	int (*fn)(struct pci_dev *pdev, void *data);
+	vfio_pci_peer_fn fn;
 	void *data;
 	struct pci_slot *slot;		/* NULL: the whole bus */
 	int ret;
@@ -542,9 +546,8 @@ static int reset_walk_one(struct pci_dev *pdev, void *data)
 }
 
 /* Call @fn for each function a slot (or bus) reset of @pdev affects. */
-int vfio_pci_for_each_reset_peer(struct pci_dev *pdev, bool slot,
-				 int (*fn)(struct pci_dev *pdev, void *data),
-				 void *data)
+int vfio_pci_walk_reset_peers(struct pci_dev *pdev, bool slot,
+			      vfio_pci_peer_fn fn, void *data)
 {
 	struct reset_walk walk = {
 		.fn = fn, .data = data, .slot = slot ? pdev->slot : NULL,
@@ -582,7 +585,7 @@ static struct pci_dev *dev_set_reset_target(struct vfio_device_set *dev_set)
 	slot = !pci_probe_reset_slot(pdev->slot);
 	if (!slot && pci_probe_reset_bus(pdev->bus))
 		return NULL;
-	if (vfio_pci_for_each_reset_peer(pdev, slot, pdev_in_dev_set, dev_set))
+	if (vfio_pci_walk_reset_peers(pdev, slot, pdev_in_dev_set, dev_set))
 		return NULL;
 	return pdev;
 }

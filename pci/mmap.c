@@ -38,7 +38,8 @@ bool __vfio_pci_memory_enabled(struct vfio_pci_core_device *vdev)
 	 * No access in D3. A VF's memory enable lives in its PF's SR-IOV
 	 * control, so a VF only honours the virtual bit it reports.
 	 */
-	return pdev->current_state < PCI_D3hot &&
+	return vfio_pci_pstate(pdev->current_state) <
+	       vfio_pci_pstate(PCI_D3hot) &&
 	       (pdev->no_command_memory || (cmd & PCI_COMMAND_MEMORY));
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Declarations shared by the files of vfio-pci-core.ko only.
+ * Declarations shared by the files of vfio-pci-core.ko only (and the
+ * layout constants igd.c of vfio-pci.ko needs to virtualize a register).
  */
 #ifndef _VFIO_PCI_PRIV_H
 #define _VFIO_PCI_PRIV_H
@@ -71,6 +72,12 @@ static inline bool vfio_pci_is_vga(struct pci_dev *pdev)
 	return (pdev->class >> 8) == PCI_CLASS_DISPLAY_VGA;
 }
 
+/* Power states are ordered D0 < D1 < D2 < D3hot < D3cold. */
+static inline int vfio_pci_pstate(pci_power_t state)
+{
+	return (__force int)state;
+}
+
 static inline bool vfio_pci_irq_none(struct vfio_pci_core_device *vdev)
 {
 	return vdev->irq_type != VFIO_PCI_INTX_IRQ_INDEX &&
@@ -87,9 +94,9 @@ int vfio_pci_eventfd_replace_locked(struct vfio_pci_core_device *vdev,
 void vfio_pci_eventfd_signal(struct vfio_pci_eventfd __rcu **slot);
 int vfio_pci_dev_set_hot_reset(struct vfio_pci_core_device *vdev,
 			       struct file **group_files, unsigned int nfiles);
-int vfio_pci_for_each_reset_peer(struct pci_dev *pdev, bool slot,
-				 int (*fn)(struct pci_dev *pdev, void *data),
-				 void *data);
+typedef int (*vfio_pci_peer_fn)(struct pci_dev *pdev, void *data);
+int vfio_pci_walk_reset_peers(struct pci_dev *pdev, bool slot,
+			      vfio_pci_peer_fn fn, void *data);
 int vfio_pci_runtime_pm_enter(struct vfio_pci_core_device *vdev,
 			      struct eventfd_ctx *wake);
 void vfio_pci_runtime_pm_leave(struct vfio_pci_core_device *vdev);
@@ -132,5 +139,8 @@ ssize_t vfio_pci_vga_rw(struct vfio_pci_core_device *vdev, char __user *buf,
 int vfio_pci_ioeventfd(struct vfio_pci_core_device *vdev, loff_t offset,
 		       u64 data, int count, int fd);
 void vfio_pci_ioeventfds_release(struct vfio_pci_core_device *vdev);
+
+/* igd.c, part of vfio-pci.ko */
+int vfio_pci_igd_init(struct vfio_pci_core_device *vdev);
 
 #endif /* _VFIO_PCI_PRIV_H */

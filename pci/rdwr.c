@@ -58,39 +58,109 @@ static void io_gate_exit(struct vfio_pci_core_device *vdev, bool test_mem)
 		up_read(&vdev->memory_lock);
 }
 
-#define VFIO_PCI_IO_ACCESSORS(bits)					\
-int vfio_pci_core_ioread##bits(struct vfio_pci_core_device *vdev,	\
-			       bool test_mem, u##bits *val,		\
-			       void __iomem *io)			\
-{									\
-	int ret = io_gate_enter(vdev, test_mem);			\
-									\
-	if (ret)							\
-		return ret;						\
-	*val = dev_ioread##bits(io);					\
-	io_gate_exit(vdev, test_mem);					\
-	return 0;							\
-}									\
-EXPORT_SYMBOL_GPL(vfio_pci_core_ioread##bits);				\
-									\
-int vfio_pci_core_iowrite##bits(struct vfio_pci_core_device *vdev,	\
-				bool test_mem, u##bits val,		\
-				void __iomem *io)			\
-{									\
-	int ret = io_gate_enter(vdev, test_mem);			\
-									\
-	if (ret)							\
-		return ret;						\
-	dev_iowrite##bits(val, io);					\
-	io_gate_exit(vdev, test_mem);					\
-	return 0;							\
-}									\
-EXPORT_SYMBOL_GPL(vfio_pci_core_iowrite##bits)
+int vfio_pci_core_ioread8(struct vfio_pci_core_device *vdev, bool test_mem,
+			  u8 *val, void __iomem *io)
+{
+	int ret = io_gate_enter(vdev, test_mem);
 
-VFIO_PCI_IO_ACCESSORS(8);
-VFIO_PCI_IO_ACCESSORS(16);
-VFIO_PCI_IO_ACCESSORS(32);
-VFIO_PCI_IO_ACCESSORS(64);
+	if (ret)
+		return ret;
+	*val = dev_ioread8(io);
+	io_gate_exit(vdev, test_mem);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vfio_pci_core_ioread8);
+
+int vfio_pci_core_iowrite8(struct vfio_pci_core_device *vdev, bool test_mem,
+			   u8 val, void __iomem *io)
+{
+	int ret = io_gate_enter(vdev, test_mem);
+
+	if (ret)
+		return ret;
+	dev_iowrite8(val, io);
+	io_gate_exit(vdev, test_mem);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vfio_pci_core_iowrite8);
+
+int vfio_pci_core_ioread16(struct vfio_pci_core_device *vdev, bool test_mem,
+			   u16 *val, void __iomem *io)
+{
+	int ret = io_gate_enter(vdev, test_mem);
+
+	if (ret)
+		return ret;
+	*val = dev_ioread16(io);
+	io_gate_exit(vdev, test_mem);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vfio_pci_core_ioread16);
+
+int vfio_pci_core_iowrite16(struct vfio_pci_core_device *vdev, bool test_mem,
+			    u16 val, void __iomem *io)
+{
+	int ret = io_gate_enter(vdev, test_mem);
+
+	if (ret)
+		return ret;
+	dev_iowrite16(val, io);
+	io_gate_exit(vdev, test_mem);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vfio_pci_core_iowrite16);
+
+int vfio_pci_core_ioread32(struct vfio_pci_core_device *vdev, bool test_mem,
+			   u32 *val, void __iomem *io)
+{
+	int ret = io_gate_enter(vdev, test_mem);
+
+	if (ret)
+		return ret;
+	*val = dev_ioread32(io);
+	io_gate_exit(vdev, test_mem);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vfio_pci_core_ioread32);
+
+int vfio_pci_core_iowrite32(struct vfio_pci_core_device *vdev, bool test_mem,
+			    u32 val, void __iomem *io)
+{
+	int ret = io_gate_enter(vdev, test_mem);
+
+	if (ret)
+		return ret;
+	dev_iowrite32(val, io);
+	io_gate_exit(vdev, test_mem);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vfio_pci_core_iowrite32);
+
+int vfio_pci_core_ioread64(struct vfio_pci_core_device *vdev, bool test_mem,
+			   u64 *val, void __iomem *io)
+{
+	int ret = io_gate_enter(vdev, test_mem);
+
+	if (ret)
+		return ret;
+	*val = dev_ioread64(io);
+	io_gate_exit(vdev, test_mem);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vfio_pci_core_ioread64);
+
+int vfio_pci_core_iowrite64(struct vfio_pci_core_device *vdev, bool test_mem,
+			    u64 val, void __iomem *io)
+{
+	int ret = io_gate_enter(vdev, test_mem);
+
+	if (ret)
+		return ret;
+	dev_iowrite64(val, io);
+	io_gate_exit(vdev, test_mem);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vfio_pci_core_iowrite64);
 
 /* One access of @width bytes between the user buffer and @io. */
 static int io_xfer(struct vfio_pci_core_device *vdev, bool test_mem,

@@ -331,8 +331,9 @@ restart:
 			if (m != notified) {
 				notified = m;
 				retries = 0;
-			} else if (WARN_ONCE(++retries > T1_NOTIFY_RETRIES,
-					     "vfio_iommu_type1: device keeps pages pinned after dma_unmap\n")) {
+			} else if (++retries > T1_NOTIFY_RETRIES) {
+				/* A driver bug, not bad user input. */
+				WARN_ONCE(1, "vfio_iommu_type1: pins kept after dma_unmap\n");
 				ret = -EBUSY;
 				break;
 			}

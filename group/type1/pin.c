@@ -664,9 +664,11 @@ int t1_pin_and_map(struct t1_iommu *iommu, struct t1_mapping *m,
 			ret = t1_runs_add_pages(&m->runs, b->pages, n, &acct);
 		if (ret)
 			goto err_release;
-		/* Pages an emulated device pinned are charged already. */
-		if (acct)
-			acct -= t1_ext_acct_in(m, done, n);
+		/*
+		 * Pages an emulated device pinned are charged already; the
+		 * refund in t1_unmap_unpin() discounts them the same way.
+		 */
+		acct -= t1_ext_acct_in(m, done, n);
 		done += n;
 
 		pending += acct;

@@ -10,7 +10,10 @@
 #include "../generated/vfio_compat_probes.h"
 
 #ifdef __KERNEL__
-#include <linux/eventfd.h>
+/*
+ * Macros only, no includes: this file is force-included before any source
+ * line, and pulling kernel headers in here would define pr_fmt too early.
+ */
 
 #ifndef VFIO_HAVE_EVENTFD_SIGNAL_ONE_ARG
 /* Before 6.8 eventfd_signal() took the count to add. */

@@ -569,6 +569,37 @@ static int vt_prepare_dev(struct vt_dev *d)
 	return -ENOENT;
 }
 
+int vt_add_device(const char *bdf)
+{
+	static bool hooked;
+	struct vt_dev *d;
+	int ret;
+
+	if (vt_ndevs >= VT_MAX_DEVS)
+		return -ENOSPC;
+	if (!hooked) {
+		atexit(vt_restore_devices);
+		signal(SIGINT, vt_on_signal);
+		signal(SIGTERM, vt_on_signal);
+		hooked = true;
+	}
+	d = &vt_devs[vt_ndevs];
+	memset(d, 0, sizeof(*d));
+	if (strchr(bdf, ':') == strrchr(bdf, ':'))
+		snprintf(d->bdf, sizeof(d->bdf), "0000:%s", bdf);
+	else
+		snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
+	ret = vt_prepare_dev(d);
+	if (ret) {
+		/* keep it in the table if we changed its binding */
+		if (d->bound_by_us)
+			vt_ndevs++;
+		return ret;
+	}
+	vt_ndevs++;
+	return 0;
+}
+
 static void vt_usage(const char *prog)
 {
 	printf("usage: %s [-d DOMAIN:BUS:DEV.FN]...\n"
@@ -583,7 +614,6 @@ void vt_setup_devices(int argc, char **argv, int min_devs,
 	static const char * const env_devs[] = {
 		"VFIO_NVME0", "VFIO_E1000E0", "VFIO_VIRTIO_NET0",
 	};
-	bool edu_only = mode == VT_DEVS_EDU;
 	char bdfs[VT_MAX_DEVS][32];
 	int opt, n = 0, i;
 	size_t e;
@@ -593,10 +623,7 @@ void vt_setup_devices(int argc, char **argv, int min_devs,
 		case 'd':
 			if (n >= VT_MAX_DEVS)
 				vt_bail("too many devices");
-			if (strchr(optarg, ':') == strrchr(optarg, ':'))
-				snprintf(bdfs[n++], 32, "0000:%s", optarg);
-			else
-				snprintf(bdfs[n++], 32, "%s", optarg);
+			snprintf(bdfs[n++], 32, "%s", optarg);
 			break;
 		default:
 			vt_usage(argv[0]);
@@ -619,29 +646,30 @@ void vt_setup_devices(int argc, char **argv, int min_devs,
 		}
 	}
 
-	atexit(vt_restore_devices);
-	signal(SIGINT, vt_on_signal);
-	signal(SIGTERM, vt_on_signal);
-
 	for (i = 0; i < n; i++) {
-		struct vt_dev *d = &vt_devs[vt_ndevs];
+		struct vt_dev *d;
+		char v[16] = "", dv[16] = "";
 
-		memset(d, 0, sizeof(*d));
-		snprintf(d->bdf, sizeof(d->bdf), "%s", bdfs[i]);
-		if (vt_prepare_dev(d))
-			vt_bail("%s: device setup failed", d->bdf);
-		if (edu_only && !vt_dev_is_edu(d)) {
-			vt_diag("%s is not an edu device, ignored", d->bdf);
-			continue;
+		if (mode == VT_DEVS_EDU) {
+			vt_dev_attr(bdfs[i], "vendor", v, sizeof(v));
+			vt_dev_attr(bdfs[i], "device", dv, sizeof(dv));
+			if (strtoul(v, NULL, 16) != VT_EDU_VENDOR ||
+			    strtoul(dv, NULL, 16) != VT_EDU_DEVICE) {
+				vt_diag("%s is not an edu device, ignored",
+					bdfs[i]);
+				continue;
+			}
 		}
+		if (vt_add_device(bdfs[i]))
+			vt_bail("%s: device setup failed", bdfs[i]);
+		d = &vt_devs[vt_ndevs - 1];
 		vt_diag("device %s [%04x:%04x] class %06x group %d%s",
 			d->bdf, d->vendor, d->device, d->class, d->group,
 			d->bound_by_us ? " (bound to vfio-pci by us)" : "");
-		vt_ndevs++;
 	}
 	if (vt_ndevs < min_devs)
 		vt_bail("need %d %sdevice(s), found %d", min_devs,
-			edu_only ? "edu " : "", vt_ndevs);
+			mode == VT_DEVS_EDU ? "edu " : "", vt_ndevs);
 }
 
 /* -------------------------------------------------------- process state */

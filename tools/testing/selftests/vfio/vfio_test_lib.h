@@ -160,6 +160,8 @@ enum vt_devs_mode {
  */
 void vt_setup_devices(int argc, char **argv, int min_devs,
 		      enum vt_devs_mode mode);
+/* Bind one device (restored at exit); appends to vt_devs. */
+int vt_add_device(const char *bdf);
 int vt_find_pci(uint16_t vendor, uint16_t device, char bdfs[][32], int max);
 int vt_sysfs_read(const char *path, char *buf, size_t len);
 int vt_sysfs_write(const char *path, const char *val);

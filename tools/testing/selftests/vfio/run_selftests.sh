@@ -1,0 +1,106 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Run every VFIO selftest program and merge their TAP into one stream:
+# "TAP version 13", one "ok"/"not ok" line per test (renumbered, prefixed
+# with the program's suite name), the plan at the end, then a last line
+# "vfio-selftests: N passed, N failed, N skipped". Exit status 0 only if
+# nothing failed. Run as root, with vfio-pci (and vfio_iommu_type1) loaded.
+#
+#   run_selftests.sh [BDF...]
+#
+# BDFs: the devices to use. edu devices (1234:11e8) drive the container,
+# group, type1, edu_dma and dma_fault programs; every BDF is also given to
+# the device program. Without arguments the test VM's BDF map is used
+# ($VFIO_EDU0 $VFIO_EDU1 $VFIO_NVME0 $VFIO_E1000E0 $VFIO_VIRTIO_NET0, see
+# tools/testing/vm/guest-lib.sh), or else every edu device found.
+
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${VFIO_SELFTESTS_BIN:-$here/build}
+
+if [ $# -eq 0 ]; then
+	for v in "${VFIO_EDU0:-}" "${VFIO_EDU1:-}" "${VFIO_NVME0:-}" \
+		 "${VFIO_E1000E0:-}" "${VFIO_VIRTIO_NET0:-}"; do
+		[ -n "$v" ] && [ -e "/sys/bus/pci/devices/$v" ] && set -- "$@" "$v"
+	done
+fi
+
+edu=
+all=
+for b in "$@"; do
+	case $b in *:*:*) ;; *) b=0000:$b ;; esac
+	all="$all -d $b"
+	if [ "$(cat "/sys/bus/pci/devices/$b/vendor" 2>/dev/null)" = 0x1234 ] &&
+	   [ "$(cat "/sys/bus/pci/devices/$b/device" 2>/dev/null)" = 0x11e8 ]; then
+		edu="$edu -d $b"
+	fi
+done
+# Without an edu, the generic programs use the first device given.
+first=$edu
+[ -z "$first" ] && [ $# -gt 0 ] && first="-d $1"
+
+echo "TAP version 13"
+n=0 pass=0 fail=0 skip=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# run SUITE PROGRAM ARGS...
+run() {
+	suite=$1 prog=$bin/$2
+	shift 2
+	if [ ! -x "$prog" ]; then
+		n=$((n + 1)) fail=$((fail + 1))
+		echo "not ok $n $suite: $prog not built (make -C $here)"
+		return
+	fi
+	echo "# $suite: $prog $*"
+	"$prog" "$@" > "$tmp/out" 2>&1
+	rc=$?
+	# Renumber the results; pass diagnostics through; count.
+	awk -v suite="$suite" -v n="$n" -v rc="$rc" '
+	/^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; next }
+	/^TAP version/ { next }
+	/^Bail out!/ { n++; bad++; print "not ok " n " " suite ": " $0; next }
+	/^(not )?ok / {
+		st = ($1 == "not") ? "not ok" : "ok"
+		d = $0
+		sub(/^(not )?ok[ \t]+[0-9]+[ \t]*/, "", d)
+		n++; seen++
+		if (st == "not ok") bad++
+		else if (d ~ /# *SKIP/) skipped++
+		else good++
+		print st " " n " " d
+		next
+	}
+	{ print ($0 ~ /^#/) ? $0 : "# " $0 }
+	END {
+		if (plan > seen) {
+			n++; bad++
+			print "not ok " n " " suite ": " (plan - seen) " of " \
+			      plan " tests did not report (exit status " rc ")"
+		} else if (seen == 0 && rc != 0 && rc != 4 && bad == 0) {
+			n++; bad++
+			print "not ok " n " " suite ": exit status " rc
+		} else if (seen == 0 && rc == 4) {
+			n++; skipped++
+			print "ok " n " " suite " # SKIP program skipped"
+		}
+		printf "%d %d %d %d\n", n, good, bad, skipped > "/dev/stderr"
+	}' "$tmp/out" 2> "$tmp/count"
+	read -r n p f s < "$tmp/count"
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
+
+# shellcheck disable=SC2086 # word splitting of the -d lists is wanted
+{
+	run container vfio_container_test $first
+	run group vfio_group_test $first
+	run type1 vfio_type1_test $first
+	run edu_dma vfio_edu_dma_test $edu
+	run dma_fault vfio_dma_fault_test $edu
+	run device vfio_device_test $all
+}
+
+echo "1..$n"
+echo "vfio-selftests: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
