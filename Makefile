@@ -42,16 +42,27 @@ include/generated/vfio_compat_probes.h: $(wildcard include/compat/probes/*.c) \
 		include/compat/probe.sh
 	@KDIR=$(KDIR) sh include/compat/probe.sh $@
 
-modules: probes
+# Kbuild is slow to find out that nothing changed (minutes under TCG):
+# a stamp over every source lets `make install` after `make` skip it.
+SOURCES := $(shell find $(SRC)/core $(SRC)/group $(SRC)/virqfd $(SRC)/pci \
+	$(SRC)/cdev $(SRC)/iommufd $(SRC)/mdev $(SRC)/platform \
+	$(SRC)/include/vfio -name '*.[ch]' -o -name Kbuild 2>/dev/null) \
+	$(SRC)/Kbuild
+STAMP := $(SRC)/build/.modules-$(KVER)
+
+modules: $(STAMP)
+
+$(STAMP): $(SOURCES) include/generated/vfio_compat_probes.h
 	$(MAKE) $(KBUILD_ARGS) modules
+	@mkdir -p $(dir $@) && touch $@
 
 clean:
 	$(MAKE) $(KBUILD_ARGS) clean
-	rm -rf include/generated include/compat/probes/build
+	rm -rf include/generated include/compat/probes/build $(SRC)/build/.modules-*
 
 install: modules
 	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
-		INSTALL_MOD_STRIP=1 modules_install
+		INSTALL_MOD_STRIP=1 CONFIG_MODULE_SIG_ALL= modules_install
 	depmod -a $(KVER)
 
 uninstall:

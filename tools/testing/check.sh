@@ -14,8 +14,11 @@
 #     --staged             install our modules from a host-staged tree
 #                          instead of running `make install` in the VM
 #     --no-build, --no-style, --no-vm   skip that part
+#     --recount            only count the results of the last run again
 #     TEST...              run only these tests (paths), default all
 
+# The Makefile runs us with sh: bash is needed.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 set -o pipefail
 
@@ -27,7 +30,7 @@ cd "$SRC" || exit 1
 
 stack=${VFIO_STACK:-ours}
 install=${VFIO_INSTALL:-make}
-do_build=1 do_style=1 do_vm=1
+do_build=1 do_style=1 do_vm=1 recount=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--stack) stack=$2; shift 2 ;;
@@ -35,7 +38,8 @@ while [ $# -gt 0 ]; do
 	--no-build) do_build=0; shift ;;
 	--no-style) do_style=0; shift ;;
 	--no-vm) do_vm=0; shift ;;
-	-h|--help) sed -n '3,17p' "$0"; exit 0 ;;
+	--recount) recount=1 do_build=0 do_style=0; shift ;;
+	-h|--help) sed -n '3,18p' "$0"; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "check: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -46,11 +50,14 @@ case $stack in ours|intree) ;; *) echo "check: bad --stack" >&2; exit 2 ;; esac
 npass=0 nfail=0 nskip=0
 failures=()
 
-item() { # STATUS NAME
-	case $1 in
-	pass) npass=$((npass + 1)); echo "PASS: $2" ;;
-	skip) nskip=$((nskip + 1)); echo "SKIP: $2" ;;
-	*) nfail=$((nfail + 1)); echo "FAIL: $2"; failures+=("$2") ;;
+item() { # STATUS NAME...
+	local st=$1
+	shift
+	set -- "$*"
+	case $st in
+	pass) npass=$((npass + 1)); echo "PASS: $1" ;;
+	skip) nskip=$((nskip + 1)); echo "SKIP: $1" ;;
+	*) nfail=$((nfail + 1)); echo "FAIL: $1"; failures+=("$1") ;;
 	esac
 }
 
@@ -72,7 +79,14 @@ summary() {
 	exit
 }
 
-rm -rf "$OUT"
+[ $recount = 1 ] || # One check at a time per checkout: they share $OUT.
+mkdir -p "$BUILD"
+exec 8> "$BUILD/check.lock"
+if ! flock -n 8; then
+	echo "check: another check.sh runs in this tree; waiting for it"
+	flock 8
+fi
+[ $recount = 1 ] || rm -rf "$OUT"
 mkdir -p "$OUT"
 start=$(date +%s)
 
@@ -132,37 +146,52 @@ fi
 # ---------------------------------------------------------------------------
 # VM suite (tools/testing/vm/run-tests.sh in one boot).
 
+run_vm() {
+	local vmenv stage kver
+	vmenv=(-e "VFIO_STACK=$stack" -e "VFIO_INSTALL=$install")
+	if [ "$stack" = ours ] && [ "$install" = staged ]; then
+		stage=$OUT/stage
+		kver=$("$VM/vm.sh" --kver) || summary
+		rm -rf "$stage"
+		if ! make -C "/lib/modules/$kver/build" M="$SRC" \
+			VFIO_SRC="$SRC" INSTALL_MOD_PATH="$stage" \
+			INSTALL_MOD_DIR=updates INSTALL_MOD_STRIP=1 \
+			modules_install > "$OUT/stage.log" 2>&1; then
+			item fail "vm: staging the modules failed ($OUT/stage.log)"
+			summary
+		fi
+		# depmod over kernel/ + our updates/ here: in the VM it
+		# takes minutes under TCG. The guest copies the results.
+		d=$stage/lib/modules/$kver
+		for f in kernel modules.order modules.builtin \
+			 modules.builtin.modinfo; do
+			ln -sfn "/lib/modules/$kver/$f" "$d/$f"
+		done
+		if ! depmod -b "$stage" "$kver" >> "$OUT/stage.log" 2>&1; then
+			item fail "vm: depmod of the staged modules failed"
+			summary
+		fi
+		vmenv+=(-e "VFIO_STAGE=$stage")
+	fi
+	"$VM/vm.sh" --out "$OUT" --no-dmesg-check \
+		--timeout "${VM_TIMEOUT:-1500}" "${vmenv[@]}" \
+		-- /bin/sh "$VM/run-tests.sh" "$@"
+}
+
 section "VM tests (stack: $stack)"
 if [ "$stack" = ours ] && [ $build_ok = 0 ]; then
 	item fail "vm: not run, the modules did not build"
 	summary
 fi
 
-vmenv=(-e "VFIO_STACK=$stack" -e "VFIO_INSTALL=$install")
-if [ "$stack" = ours ] && [ "$install" = staged ]; then
-	stage=$OUT/stage
-	kver=$(find /boot -maxdepth 1 -name 'vmlinuz-6.12*-amd64' | sort -V |
-	       tail -n 1)
-	kver=${kver##*/vmlinuz-}
-	if ! make -C "/lib/modules/$kver/build" M="$SRC" VFIO_SRC="$SRC" \
-		INSTALL_MOD_PATH="$stage" INSTALL_MOD_DIR=updates \
-		INSTALL_MOD_STRIP=1 modules_install > "$OUT/stage.log" 2>&1; then
-		item fail "vm: staging the modules failed ($OUT/stage.log)"
-		summary
-	fi
-	vmenv+=(-e "VFIO_STAGE=$stage")
-fi
-
-"$VM/vm.sh" --out "$OUT" --no-dmesg-check \
-	--timeout "${VM_TIMEOUT:-2400}" "${vmenv[@]}" \
-	-- /bin/sh "$VM/run-tests.sh" "$@"
-vmrc=$?
+vmrc=0
+[ $recount = 1 ] || run_vm "$@" || vmrc=$?
 R=$OUT/results
 
 section "results"
 case $vmrc in
 0) ;;
-124) item fail "vm: the test VM timed out (${VM_TIMEOUT:-2400}s)" ;;
+124) item fail "vm: the test VM timed out or hung (see $OUT/console.log)" ;;
 *) item fail "vm: the test VM failed (vm.sh status $vmrc, see $OUT/console.log)" ;;
 esac
 
@@ -205,6 +234,7 @@ parse_item() {
 	END {
 		why = rc == "" ? "did not finish (VM hung or crashed)" : \
 		      rc == "notrun" ? "not run (setup failed)" : \
+		      rc == "hung" ? "hung (could not be killed)" : \
 		      rc == 124 ? "timed out" : "exit status " rc
 		if (ntap == 0) {
 			if (rc == "0") out("pass", name)
@@ -220,6 +250,16 @@ parse_item() {
 	}' "${log:-/dev/null}" 2>/dev/null
 }
 
+# Kernel log lines a test announced ("# expect-dmesg: REGEXP", or
+# "# expect-dmar-fault: why" for IOMMU faults it provokes on purpose).
+expected_dmesg() {
+	[ -r "$1" ] || return 0
+	sed -n 's/^# expect-dmesg: //p' "$1"
+	grep -q '^# expect-dmar-fault:' "$1" &&
+		echo 'DMAR: (DRHD: handling fault status|\[DMA (Read|Write)|\[INTR-REMAP)'
+	return 0
+}
+
 if [ ! -s "$R/plan" ]; then
 	item fail "vm: the test runner did not start (see $OUT/console.log)"
 else
@@ -227,8 +267,15 @@ else
 		while IFS=$'\t' read -r st d; do
 			item "$st" "$d"
 		done < <(parse_item "$seq" "$name")
+		if [ -s "$R/$seq.reset" ]; then
+			sed 's/^/reset: /' "$R/$seq.reset"
+			item fail "$name: left the VM in a bad state" \
+				"($(head -n 1 "$R/$seq.reset"))"
+		fi
+		expected_dmesg "$R/$seq.log" > "$kdir/$seq.expected"
 		if [ -s "$kdir/$seq.txt" ] &&
-		   ! sh "$VM/dmesg-scan.sh" "$kdir/$seq.txt" > "$kdir/$seq.bad"; then
+		   ! sh "$VM/dmesg-scan.sh" "$kdir/$seq.txt" \
+			"$kdir/$seq.expected" > "$kdir/$seq.bad"; then
 			cat "$kdir/$seq.bad"
 			item fail "$name: kernel warnings during the test"
 		fi

@@ -18,6 +18,11 @@
 #   vfio_group_of BDF         IOMMU group number of a device
 #   vfio_driver_of BDF        current driver name (empty if none)
 #   vfio_devs VENDOR:DEVICE   BDFs of the devices with that ID
+#   vfio_users                PIDs of the processes holding VFIO files
+#
+# Unbinding a device that userspace still holds blocks in the kernel until
+# it lets go (upstream behaviour); these helpers give up after
+# $VFIO_UNBIND_WAIT seconds (default 20) instead of hanging.
 #
 # Fixed devices of the VM (see README.md):
 VFIO_EDU0=0000:01:00.0
@@ -33,6 +38,38 @@ VFIO_STATE=/run/vfio-test
 VFIO_MOD_RE='^(vfio|vfio_[a-z0-9_]+|[a-z0-9_]+_vfio_pci|mdev|kvmgt|iommufd)$'
 
 _gl_err() { echo "guest-lib: $*" >&2; return 1; }
+
+# Exit status 0 while process $1 exists and has not exited (zombie).
+_gl_alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	[ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]
+}
+
+# _gl_write_bounded VALUE FILE: echo VALUE > FILE, giving up (status 1)
+# if the write has not returned within $VFIO_UNBIND_WAIT seconds (the
+# writer is left behind, blocked in the kernel).
+_gl_write_bounded() {
+	(echo "$1" > "$2") &
+	_w=$!
+	_n=$(( ${VFIO_UNBIND_WAIT:-20} * 10 ))
+	while _gl_alive $_w; do
+		[ $_n -gt 0 ] || return 1
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	wait $_w
+}
+
+vfio_users() {
+	for _fd in /proc/[0-9]*/fd/*; do
+		case $(readlink "$_fd" 2>/dev/null) in
+		/dev/vfio/*|anon_inode:\[vfio*|anon_inode:vfio*) ;;
+		*) continue ;;
+		esac
+		_pid=${_fd#/proc/}
+		echo "${_pid%%/*}"
+	done | sort -un | grep -vx "$$"
+}
 
 _gl_sysdev() { echo "/sys/bus/pci/devices/$1"; }
 
@@ -104,8 +141,9 @@ _gl_check_origin() {
 }
 
 # VFIO_INSTALL=make (default) installs like a user would; =staged copies
-# the updates/ tree the host prepared in $VFIO_STAGE (check.sh --staged)
-# and runs depmod, which skips the slow kbuild pass under TCG.
+# the updates/ tree (and the depmod indexes) the host prepared in
+# $VFIO_STAGE (check.sh --staged): seconds instead of 1-2 minutes of kbuild
+# and depmod under TCG.
 # shellcheck disable=SC2120 # REPO is optional
 vfio_use_ours() {
 	_repo=${1:-$VFIO_SRC}
@@ -118,13 +156,23 @@ vfio_use_ours() {
 			_gl_err "make install failed" || return 1
 		;;
 	staged)
-		_st=${VFIO_STAGE:?}/lib/modules/$_kver/updates
-		[ -d "$_st" ] || _gl_err "no staged modules in $_st" || return 1
-		echo "guest-lib: install staged $_st + depmod"
+		_st=${VFIO_STAGE:?}/lib/modules/$_kver
+		[ -d "$_st/updates" ] ||
+			_gl_err "no staged modules in $_st/updates" || return 1
+		echo "guest-lib: install staged $_st/updates"
 		mkdir -p "/lib/modules/$_kver/updates" &&
-			cp -R "$_st/." "/lib/modules/$_kver/updates/" &&
-			depmod -a "$_kver" ||
+			cp -R "$_st/updates/." "/lib/modules/$_kver/updates/" ||
 			_gl_err "staged install failed" || return 1
+		# The host ran depmod on the staged tree (check.sh): take its
+		# indexes; else run depmod here (minutes under TCG).
+		if [ -f "$_st/modules.dep" ]; then
+			for _f in "$_st"/modules.*; do
+				[ -L "$_f" ] || cp "$_f" "/lib/modules/$_kver/" ||
+					return 1
+			done
+		else
+			depmod -a "$_kver" || _gl_err "depmod failed" || return 1
+		fi
 		;;
 	*) _gl_err "VFIO_INSTALL must be 'make' or 'staged'"; return 1 ;;
 	esac
@@ -192,9 +240,11 @@ vfio_unbind() {
 	_bdf=$1
 	_sys=$(_gl_sysdev "$_bdf")
 	[ -d "$_sys" ] || _gl_err "no PCI device $_bdf" || return 1
-	if [ -n "$(vfio_driver_of "$_bdf")" ]; then
-		echo "$_bdf" > "$_sys/driver/unbind" ||
-			_gl_err "unbind $_bdf failed" || return 1
+	_cur=$(vfio_driver_of "$_bdf")
+	if [ -n "$_cur" ] && ! _gl_write_bounded "$_bdf" "$_sys/driver/unbind"; then
+		_gl_err "unbind $_bdf from $_cur blocked (in use by pids:" \
+			"$(vfio_users | tr '\n' ' '))"
+		return 1
 	fi
 	echo > "$_sys/driver_override"
 	_old=$(cat "$VFIO_STATE/$_bdf.driver" 2>/dev/null)

@@ -18,10 +18,13 @@ export PATH=/bin
 
 die() {
 	echo "VM-INIT-ERROR: $*"
+	# Enough to see what is missing: modules, 9p tags, kernel messages.
+	lsmod
 	for d in /sys/bus/virtio/devices/*; do
-		echo "virtio ${d##*/}: $(cat "$d/device" "$d/mount_tag" 2>&1)"
+		echo "virtio ${d##*/}: device $(cat "$d/device")" \
+			"tag $(cat "$d/mount_tag" 2>/dev/null)"
 	done
-	lsmod; ls -l /sys/bus/virtio/drivers/* /sys/bus/virtio/devices/virtio0/; cat /sys/bus/virtio/devices/virtio0/features /sys/bus/virtio/devices/virtio0/status; dmesg | grep -iE "9p|virtio|fail"
+	dmesg | grep -iE '9p|virtio|overlay|fail' | tail -n 20
 	echo "VM-EXIT-CODE: 125"
 	echo o > /proc/sysrq-trigger
 	sleep 10

@@ -16,7 +16,9 @@
 # results/plan     "SEQ NAME" per item: 0 = setup, then the tests, then
 #                  the teardown (unloading the whole stack must work)
 # results/SEQ.log  output (stdout and stderr) of item SEQ
-# results/SEQ.rc   its exit status (missing: it did not finish)
+# results/SEQ.rc   its exit status, "hung" if it could not be killed,
+#                  "notrun" if setup failed (missing: it did not finish)
+# results/SEQ.reset  what the reset after the test had to clean up
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tools/testing/vm/guest-lib.sh
@@ -62,39 +64,65 @@ rel() { echo "${1#"$VFIO_SRC"/}"; }
 kmsg() { echo "vfio-test: $*" > /dev/kmsg; }
 
 # run_item SEQ NAME DIR COMMAND...
+# The command runs in its own process group (timeout(1) makes one): what
+# it leaves behind is killed afterwards. A process stuck in the kernel
+# survives SIGKILL, so the runner stops waiting T+30 s after the start.
 run_item() {
 	_seq=$1 _name=$2 _dir=$3
 	shift 3
 	echo "=== [$_seq/$last] $_name"
 	kmsg "begin $_seq $_name"
 	mkdir -p "$R/$_seq.out"
-	{
-		(cd "$_dir" && VFIO_TEST_OUT="$R/$_seq.out" \
-			timeout -k 10 "$T" "$@" < /dev/null)
-		echo $? > "$R/$_seq.rc"
-	} 2>&1 | tee "$R/$_seq.log"
+	: > "$R/$_seq.log"
+	(cd "$_dir" && VFIO_TEST_OUT="$R/$_seq.out" \
+		exec timeout -k 10 "$T" "$@") < /dev/null > "$R/$_seq.log" 2>&1 &
+	_pid=$!
+	tail -n +1 -f --pid="$_pid" "$R/$_seq.log" &
+	_tail=$!
+	_end=$(( $(cut -d. -f1 /proc/uptime) + T + 30 ))
+	while _gl_alive "$_pid" && [ "$(cut -d. -f1 /proc/uptime)" -lt $_end ]; do
+		sleep 0.2
+	done
+	if _gl_alive "$_pid"; then
+		_rc=hung
+		kill "$_tail" 2>/dev/null
+	else
+		wait "$_pid"
+		_rc=$?
+		wait "$_tail"
+	fi
+	kill -KILL -- "-$_pid" 2>/dev/null
+	echo "$_rc" > "$R/$_seq.rc"
 	kmsg "end $_seq"
-	_rc=$(cat "$R/$_seq.rc")
 	case $_rc in
 	0) echo "=== [$_seq/$last] $_name: exit 0" ;;
 	4) echo "=== [$_seq/$last] $_name: skipped (exit 4)" ;;
 	124) echo "=== [$_seq/$last] $_name: TIMEOUT after ${T}s" ;;
+	hung) echo "=== [$_seq/$last] $_name: HUNG (unkillable after ${T}s)" ;;
 	*) echo "=== [$_seq/$last] $_name: FAILED (exit $_rc)" ;;
 	esac
 	rmdir "$R/$_seq.out" 2>/dev/null
 	return 0
 }
 
-# Put the devices back to their native drivers between tests.
+# Put the devices back to their native drivers between tests; problems
+# (a leftover process holding VFIO files, a device that cannot be
+# released) go to results/SEQ.reset and fail the test.
 vfio_reset() {
+	_f=$R/$1.reset
+	for _u in $(vfio_users); do
+		echo "killed leftover process $_u ($(cat "/proc/$_u/comm" 2>/dev/null)) holding VFIO files" >> "$_f"
+		kill -KILL "$_u" 2>/dev/null
+	done
 	for _p in /sys/bus/pci/devices/*; do
 		_b=${_p##*/}
 		case $(vfio_driver_of "$_b") in
-		*vfio*) vfio_unbind "$_b" ;;
+		*vfio*) vfio_unbind "$_b" 2>> "$_f" ;;
 		esac
 		[ -n "$(cat "$_p/driver_override" 2>/dev/null)" ] &&
 			echo > "$_p/driver_override"
 	done
+	[ -s "$_f" ] && sed 's/^/reset: /' "$_f"
 	return 0
 }
 
@@ -119,7 +147,7 @@ for t in $tests; do
 		else
 			run_item "$i" "$(rel "$t")" "$(dirname "$t")" sh "$t"
 		fi
-		vfio_reset
+		vfio_reset "$i"
 	fi
 	i=$((i + 1))
 done

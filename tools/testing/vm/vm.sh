@@ -6,6 +6,10 @@
 #
 #   vm.sh [options] [--] COMMAND [ARG...]
 #
+# Files in the output directory: console.log (serial console), dmesg.txt
+# (kernel log at the end of the run), qemu.log (QEMU's stderr; vIOMMU
+# faults show up there), .vm/ (internal).
+#
 # COMMAND is a path on the host file system (the guest sees the whole host
 # root, writable through a throw-away overlay); it runs as root in the
 # host's current directory. The output directory (--out) is shared
@@ -23,6 +27,7 @@ SRC=$(cd "$VM_DIR/../../.." && pwd)
 BUILD=${VFIO_BUILD_DIR:-$SRC/build}
 
 timeout_s=${VM_TIMEOUT:-900}
+idle_s=${VM_IDLE_TIMEOUT:-600}
 mem=${VM_MEM:-2048}
 out=
 kernel=${VM_KERNEL:-}
@@ -36,7 +41,9 @@ usage() {
 usage: $0 [options] [--] COMMAND [ARG...]
   -o, --out DIR         output directory shared read-write with the guest
                         (default: $BUILD/vm/out)
-  -t, --timeout SEC     kill the VM after SEC seconds (default: $timeout_s)
+  -t, --timeout SEC     kill the VM after SEC seconds (default: $timeout_s),
+                        or after \$VM_IDLE_TIMEOUT s without console output
+                        (default: $idle_s)
   -m, --mem MB          guest memory (default: $mem)
   -k, --kernel FILE     kernel image (default: newest /boot/vmlinuz-6.12*)
   -a, --append ARGS     extra kernel command line arguments
@@ -46,6 +53,7 @@ usage: $0 [options] [--] COMMAND [ARG...]
       --no-coldplug     do not load the native drivers of the PCI devices
       --no-dmesg-check  do not fail on kernel warnings
       --initramfs       only build (or refresh) the cached initramfs
+      --kver            print the kernel version the VM would boot
 EOF
 	exit 2
 }
@@ -66,22 +74,34 @@ while [ $# -gt 0 ]; do
 	--no-coldplug) coldplug=0; shift ;;
 	--no-dmesg-check) dmesg_check=0; shift ;;
 	--initramfs) only_initramfs=1; shift ;;
+	--kver) only_initramfs=2; shift ;;
 	--) shift; break ;;
 	-h|--help) usage ;;
 	-*) log "unknown option $1"; usage ;;
 	*) break ;;
 	esac
 done
-[ $# -gt 0 ] || [ $only_initramfs = 1 ] || usage
+[ $# -gt 0 ] || [ $only_initramfs != 0 ] || usage
 
+# Newest Debian 6.12 kernel that has its modules (and, if any has them,
+# its headers: the tree is built against those).
 if [ -z "$kernel" ]; then
-	kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-6.12*-amd64' | sort -V |
-		 tail -n 1)
+	for k in $(find /boot -maxdepth 1 -name 'vmlinuz-6.12*-amd64' |
+		   sort -rV); do
+		v=${k##*/vmlinuz-}
+		[ -d "/lib/modules/$v/kernel" ] || continue
+		[ -n "$kernel" ] || kernel=$k
+		if [ -f "/lib/modules/$v/build/Makefile" ]; then
+			kernel=$k
+			break
+		fi
+	done
 fi
 [ -r "$kernel" ] || { log "no readable kernel image (${kernel:-none})"; exit 125; }
 kver=${kernel##*/vmlinuz-}
 [ -d "/lib/modules/$kver/kernel" ] ||
 	{ log "no modules for $kver in /lib/modules"; exit 125; }
+[ $only_initramfs = 2 ] && { echo "$kver"; exit 0; }
 
 # ---------------------------------------------------------------------------
 # initramfs: busybox + the modules for 9p and overlayfs, cached per kernel.
@@ -142,29 +162,37 @@ if initramfs_stale; then
 	log "building initramfs for $kver"
 	build_initramfs || { log "initramfs build failed"; exit 125; }
 fi
-[ $only_initramfs = 1 ] && { echo "$initramfs"; exit 0; }
+[ $only_initramfs != 0 ] && { echo "$initramfs"; exit 0; }
 
 # ---------------------------------------------------------------------------
 # One VM at a time on this machine.
 
-exec 9> "$BUILD/vm/lock"
+# Machine-wide (not per checkout): 2 cores do not run two TCG guests well.
+lockdir=/run/lock
+[ -w "$lockdir" ] || lockdir=${TMPDIR:-/tmp}
+exec 9> "$lockdir/vfio-test-vm.lock"
 if ! flock -n 9; then
 	log "another test VM is running; waiting for it"
 	flock 9
 fi
 
 case $1 in
-/tmp/*|/run/*|/dev/*|/proc/*|/sys/*)
-	log "warning: $1 is hidden in the guest (fresh /tmp, /run, /dev)" ;;
+/run/*|/dev/*|/proc/*|/sys/*)
+	log "warning: $1 is hidden in the guest (fresh /run, /dev, ...)" ;;
 esac
 
 out=${out:-$BUILD/vm/out}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# QEMU option values cannot hold a plain comma.
 case $out in
-/|*[!A-Za-z0-9_./+-]*) log "unsupported output directory '$out'"; exit 125 ;;
+/|*,*|*"
+"*) log "unsupported output directory '$out'"; exit 125 ;;
 esac
-rm -rf "$out/.vm" "$out/dmesg.txt"
+case $SRC in
+*,*) log "unsupported repository path '$SRC' (comma)"; exit 125 ;;
+esac
+rm -rf "$out/.vm" "$out/dmesg.txt" "$out/qemu.log"
 mkdir -p "$out/.vm"
 console=$out/console.log
 : > "$console"
@@ -197,7 +225,7 @@ shq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 # The machine. Each test device sits behind its own PCIe root port (own
 # IOMMU group); bus numbers follow the root port order, see README.md.
 
-append="console=ttyS0,115200 rdinit=/init panic=-1 quiet loglevel=4"
+append="console=ttyS0,115200 rdinit=/init panic=-1 loglevel=5"
 append="$append intel_iommu=on mitigations=off log_buf_len=8M"
 append="$append 8250.nr_uarts=1 $extra_append"
 
@@ -226,18 +254,43 @@ qemu=(qemu-system-x86_64
 	-blockdev null-co,node-name=nvm0,read-zeroes=on,size=67108864
 	-device nvme,id=nvme0,bus=rp3,addr=0x0,drive=nvm0,serial=vfiotest0
 	-netdev user,id=net0,restrict=on
-	-device e1000e,id=nic0,bus=rp4,addr=0x0,netdev=net0
+	-device e1000e,id=nic0,bus=rp4,addr=0x0,netdev=net0,romfile=
 	-netdev user,id=net1,restrict=on
-	-device virtio-net-pci,id=nic1,bus=rp5,addr=0x0,netdev=net1,disable-legacy=on,iommu_platform=on
+	-device virtio-net-pci,id=nic1,bus=rp5,addr=0x0,netdev=net1,disable-legacy=on,iommu_platform=on,romfile=
 )
 
 start=$(date +%s)
+# --foreground: QEMU stays in our process group (Ctrl-C reaches it).
 if [ $quiet = 1 ]; then
-	timeout -k 10 "$timeout_s" "${qemu[@]}" < /dev/null > /dev/null
+	timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" < /dev/null \
+		> /dev/null 2> "$out/qemu.log" &
 else
-	timeout -k 10 "$timeout_s" "${qemu[@]}" < /dev/null
+	timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" < /dev/null \
+		2> "$out/qemu.log" &
 fi
+qpid=$!
+trap 'kill -TERM $qpid 2>/dev/null; wait $qpid; log "interrupted"; exit 130' \
+	INT TERM HUP
+# A guest that prints nothing for $idle_s seconds is taken as hung.
+idle=0 size=0
+while kill -0 $qpid 2>/dev/null; do
+	sleep 2
+	now=$(stat -c %s "$console" 2>/dev/null || echo 0)
+	if [ "$now" != "$size" ]; then
+		size=$now idle=0
+	else
+		idle=$((idle + 2))
+	fi
+	if [ $idle -ge "$idle_s" ]; then
+		log "no console output for ${idle_s}s: the guest looks hung"
+		kill -TERM $qpid 2>/dev/null
+		break
+	fi
+done
+wait $qpid
 qrc=$?
+[ $idle -ge "$idle_s" ] && qrc=124
+trap - INT TERM HUP
 elapsed=$(( $(date +%s) - start ))
 
 # ---------------------------------------------------------------------------
@@ -246,14 +299,20 @@ elapsed=$(( $(date +%s) - start ))
 code=$(tr -d '\r' < "$console" | sed -n 's/^VM-EXIT-CODE: \([0-9]*\)$/\1/p' |
        tail -n 1)
 if [ $qrc = 124 ] || [ $qrc = 137 ]; then
-	log "TIMEOUT: the VM ran longer than ${timeout_s}s and was killed"
+	[ $idle -ge "$idle_s" ] ||
+		log "TIMEOUT: the VM ran longer than ${timeout_s}s and was killed"
 	log "console log: $console"
+	sed 's/^/vm: qemu: /' "$out/qemu.log" | tail -n 20 >&2
 	exit 124
 fi
 if [ -z "$code" ]; then
 	log "FAILED: the VM stopped without reporting an exit code" \
-	    "(qemu status $qrc, ${elapsed}s); last console lines:"
-	tr -d '\r' < "$console" | tail -n 20 | sed 's/^/vm:   /' >&2
+	    "(qemu status $qrc, ${elapsed}s)"
+	tr -d '\r' < "$console" > "$out/.vm/console.txt"
+	sh "$VM_DIR/dmesg-scan.sh" "$out/.vm/console.txt" | head -n 20 >&2
+	log "last console lines:"
+	tail -n 20 "$out/.vm/console.txt" | sed 's/^/vm:   /' >&2
+	sed 's/^/vm: qemu: /' "$out/qemu.log" | tail -n 20 >&2
 	exit 125
 fi
 if tr -d '\r' < "$console" | grep -q '^VM-INIT-ERROR:'; then

@@ -58,7 +58,14 @@ run() {
 	rc=$?
 	# Renumber the results; pass diagnostics through; count.
 	awk -v suite="$suite" -v n="$n" -v rc="$rc" '
-	/^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; next }
+	/^1\.\.[0-9]+/ {
+		plan = substr($1, 4) + 0
+		if (plan == 0 && $0 ~ /# *SKIP/) {
+			why = $0
+			sub(/^[^#]*# *SKIP */, "", why)
+		}
+		next
+	}
 	/^TAP version/ { next }
 	/^Bail out!/ { n++; bad++; print "not ok " n " " suite ": " $0; next }
 	/^(not )?ok / {
@@ -83,7 +90,8 @@ run() {
 			print "not ok " n " " suite ": exit status " rc
 		} else if (seen == 0 && rc == 4) {
 			n++; skipped++
-			print "ok " n " " suite " # SKIP program skipped"
+			print "ok " n " " suite " # SKIP " \
+			      (why != "" ? why : "program skipped")
 		}
 		printf "%d %d %d %d\n", n, good, bad, skipped > "/dev/stderr"
 	}' "$tmp/out" 2> "$tmp/count"

@@ -82,15 +82,17 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("vfio_edu_demo: QEMU edu device driven from userspace through VFIO\n");
-	if (argc > 1 && argv[1][0] != '-') {
-		snprintf(bdf, sizeof(bdf), "%s", argv[1]);
-	} else if (argc > 1) {
+	if (argc > 1 && argv[1][0] == '-') {
 		printf("usage: %s [DOMAIN:BUS:DEV.FN]\n", argv[0]);
 		return 2;
+	}
+	if (argc > 1) {
+		snprintf(bdf, sizeof(bdf), "%s", argv[1]);
 	} else {
-		char found[1][32];
+		char found[VT_MAX_DEVS][32];
 
-		if (vt_find_pci(VT_EDU_VENDOR, VT_EDU_DEVICE, found, 1) < 1)
+		if (vt_find_pci(VT_EDU_VENDOR, VT_EDU_DEVICE, found,
+				VT_MAX_DEVS) < 1)
 			die("no edu device (1234:11e8) on this machine");
 		snprintf(bdf, sizeof(bdf), "%s", found[0]);
 	}

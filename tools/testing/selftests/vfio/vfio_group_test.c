@@ -413,8 +413,15 @@ static void t_unbind_while_open(void)
 	pid = fork();
 	VT_ASSERT(pid >= 0, "fork");
 	if (pid == 0) {
-		int r = vt_sysfs_write("/sys/bus/pci/drivers/vfio-pci/unbind",
-				       dev0->bdf);
+		int r;
+
+		/*
+		 * Drop the inherited VFIO fds first: the unbind waits for
+		 * every device fd, ours included, to be closed.
+		 */
+		closefrom(3);
+		r = vt_sysfs_write("/sys/bus/pci/drivers/vfio-pci/unbind",
+				   dev0->bdf);
 		_exit(r ? 1 : 0);
 	}
 	VT_EXPECT(vt_wait_eventfd(efd, 5000) >= 1,

@@ -146,11 +146,14 @@ struct vt_dev {
 extern struct vt_dev vt_devs[VT_MAX_DEVS];
 extern int vt_ndevs;
 
+/*
+ * The test VM's BDF map is $VFIO_NVME0 $VFIO_E1000E0 $VFIO_VIRTIO_NET0
+ * (tools/testing/vm/guest-lib.sh exports them).
+ */
 enum vt_devs_mode {
 	VT_DEVS_ANY,	/* -d takes any device; default: the edu devices */
 	VT_DEVS_EDU,	/* edu devices only (others given with -d dropped) */
-	VT_DEVS_ALL,	/* default: edus + $VFIO_NVME0 $VFIO_E1000E0
-			 * $VFIO_VIRTIO_NET0 (the test VM's BDF map) */
+	VT_DEVS_ALL,	/* default: edus + the test VM's BDF map */
 };
 
 /*

@@ -656,45 +656,51 @@ static void t_update_vaddr(void)
 	int c = open_type1(VFIO_TYPE1v2_IOMMU);
 	char *buf = vt_alloc(4 * P), *buf2 = vt_alloc(4 * P);
 	const uint32_t V = VFIO_DMA_MAP_FLAG_VADDR;
+	const uint64_t A = IOVA, B = IOVA + 2 * P;
 	long lk = vt_locked_kb();
 	uint64_t done = 0;
 
 	VT_EXPECT_EQ(ioctl(c, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR), 1);
-	VT_OK(vt_map(c, buf, IOVA, 2 * P, RW));
-	VT_OK(vt_map(c, buf + 2 * P, IOVA + 2 * P, P, RW));
+	VT_OK(vt_map(c, buf, A, 2 * P, RW));
+	VT_OK(vt_map(c, buf + 2 * P, B, P, RW));
 
-	/* invalidate the vaddr: the mapping and its pins stay */
-	VT_OK(vt_unmap(c, IOVA, 2 * P, VFIO_DMA_UNMAP_FLAG_VADDR, &done));
+	/* invalidate B's vaddr: the mapping and its pins stay */
+	VT_OK(vt_unmap(c, B, P, VFIO_DMA_UNMAP_FLAG_VADDR, &done));
+	VT_EXPECT_EQ(done, P);
+	/* a range reaching an invalid vaddr fails and rolls A back */
+	VT_EXPECT_EQ(vt_unmap(c, A, 3 * P, VFIO_DMA_UNMAP_FLAG_VADDR, NULL),
+		     -EINVAL);
+	VT_EXPECT_EQ(vt_map(c, buf2, A, 2 * P, V), -EINVAL);
+
+	VT_OK(vt_unmap(c, A, 2 * P, VFIO_DMA_UNMAP_FLAG_VADDR, &done));
 	VT_EXPECT_EQ(done, 2 * P);
 	VT_EXPECT_EQ(vt_locked_kb(), lk + 12);
-	VT_EXPECT_EQ(vt_map(c, buf, IOVA, 2 * P, RW), -EEXIST);
-	/* twice is an error */
-	VT_EXPECT_EQ(vt_unmap(c, IOVA, 2 * P, VFIO_DMA_UNMAP_FLAG_VADDR,
-			      NULL), -EINVAL);
-	/* a range meeting an invalid one fails and rolls back the others */
-	VT_EXPECT_EQ(vt_unmap(c, IOVA, 3 * P, VFIO_DMA_UNMAP_FLAG_VADDR,
-			      NULL), -EINVAL);
-	VT_EXPECT_EQ(vt_map(c, buf2, IOVA + 2 * P, P, V), -EINVAL);
+	VT_EXPECT_EQ(vt_map(c, buf, A, 2 * P, RW), -EEXIST);
+	/* invalidating twice is an error */
+	VT_EXPECT_EQ(vt_unmap(c, A, 2 * P, VFIO_DMA_UNMAP_FLAG_VADDR, NULL),
+		     -EINVAL);
 	/* VADDR wants the exact mapping and no protection flags */
-	VT_EXPECT_EQ(vt_map(c, buf2, IOVA, P, V), -EINVAL);
-	VT_EXPECT_EQ(vt_map(c, buf2, IOVA + P, P, V), -EINVAL);
-	VT_EXPECT_EQ(vt_map(c, buf2, IOVA, 2 * P, V | VFIO_DMA_MAP_FLAG_READ),
+	VT_EXPECT_EQ(vt_map(c, buf2, A, P, V), -EINVAL);
+	VT_EXPECT_EQ(vt_map(c, buf2, A + P, P, V), -EINVAL);
+	VT_EXPECT_EQ(vt_map(c, buf2, A, 2 * P, V | VFIO_DMA_MAP_FLAG_READ),
 		     -EINVAL);
 	VT_EXPECT_EQ(vt_map(c, buf2, IOVA + 8 * P, P, V), -ENOENT);
-	/* new vaddr */
-	VT_OK(vt_map(c, buf2, IOVA, 2 * P, V));
-	VT_EXPECT_EQ(vt_map(c, buf2, IOVA, 2 * P, V), -EINVAL);
+	/* new vaddr; once valid it cannot be updated again */
+	VT_OK(vt_map(c, buf2, A, 2 * P, V));
+	VT_EXPECT_EQ(vt_map(c, buf2, A, 2 * P, V), -EINVAL);
 	VT_EXPECT_EQ(vt_locked_kb(), lk + 12);
-	VT_OK(vt_unmap(c, IOVA, 2 * P, 0, &done));
+	VT_OK(vt_unmap(c, A, 2 * P, 0, &done));
 	VT_EXPECT_EQ(done, 2 * P);
 	VT_EXPECT_EQ(vt_locked_kb(), lk + 4);
 
-	/* ALL | VADDR invalidates everything; leave it so for release */
+	/* ALL | VADDR stops at B, still invalid; revalidate it first */
+	VT_EXPECT_EQ(vt_unmap(c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL |
+			      VFIO_DMA_UNMAP_FLAG_VADDR, NULL), -EINVAL);
+	VT_OK(vt_map(c, buf2 + 2 * P, B, P, V));
 	VT_OK(vt_unmap(c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL |
 		       VFIO_DMA_UNMAP_FLAG_VADDR, &done));
 	VT_EXPECT_EQ(done, P);
-	VT_OK(vt_map(c, buf2 + 2 * P, IOVA + 2 * P, P, V));
-	VT_OK(vt_unmap(c, IOVA + 2 * P, P, VFIO_DMA_UNMAP_FLAG_VADDR, NULL));
+	/* left invalid: releasing the container must still unpin it */
 }
 
 /* --------------------------------------------------------- DIRTY_PAGES */
@@ -785,14 +791,17 @@ static void t_dirty_pages_bitmap(void)
 
 	/*
 	 * A device that cannot report dirty pages (every vfio-pci device)
-	 * makes every pinned page dirty, on every query.
+	 * makes every pinned page dirty, on every query. Only the bits of
+	 * the queried range are defined: upstream copies whole u64 words
+	 * and may leave stale bits above the range in the last one.
 	 */
-	bits[0] = bits[1] = 0;
+	bits[0] = 0;
+	bits[1] = 0;
 	VT_OK(get_bitmap(c, IOVA, 4 * P, P, 8, bits, 0));
-	VT_EXPECT_EQ(bits[0], 0xf);
+	VT_EXPECT_EQ(bits[0] & 0xf, 0xf);
 	bits[0] = 0;
 	VT_OK(get_bitmap(c, IOVA, 6 * P, P, 8, bits, 0));
-	VT_EXPECT_EQ(bits[0], 0x3f);
+	VT_EXPECT_EQ(bits[0] & 0x3f, 0x3f);
 	VT_EXPECT_EQ(bits[1], 0);
 
 	/* argument checks */
@@ -812,12 +821,13 @@ static void t_dirty_pages_bitmap(void)
 	/* unmap can return the final bitmap of what it removes */
 	bits[0] = 0;
 	VT_OK(unmap_bitmap(c, IOVA + 4 * P, 2 * P, 0, P, bits, 0));
-	VT_EXPECT_EQ(bits[0], 0x3);
+	VT_EXPECT_EQ(bits[0] & 0x3, 0x3);
 	VT_EXPECT_EQ(vt_map(c, buf, IOVA + 4 * P, 2 * P, RW), 0);
 	VT_EXPECT_EQ(unmap_bitmap(c, IOVA + 4 * P, 2 * P, 0, 2 * P, bits, 0),
 		     -EINVAL);
 	VT_EXPECT_EQ(unmap_bitmap(c, IOVA + 4 * P, 2 * P, 0, P, bits,
-			sizeof(struct vfio_iommu_type1_dma_unmap)), -EINVAL);
+				  sizeof(struct vfio_iommu_type1_dma_unmap)),
+		     -EINVAL);
 	VT_EXPECT_EQ(unmap_bitmap(c, IOVA + 4 * P, 2 * P,
 				  VFIO_DMA_UNMAP_FLAG_VADDR, P, bits, 0),
 		     -EINVAL);
