@@ -98,29 +98,6 @@ void vfio_dev_set_leave(struct vfio_device *vdev)
 	mutex_unlock(&vfio_dev_sets_lock);
 }
 
-void vfio_dev_sets_exit(void)
-{
-	WARN_ON(!xa_empty(&vfio_dev_sets));
-	xa_destroy(&vfio_dev_sets);
-}
-
-/**
- * vfio_device_set_open_count - how many opens the set's devices have
- * @dev_set: the set, whose lock the caller holds
- */
-unsigned int vfio_device_set_open_count(struct vfio_device_set *dev_set)
-{
-	struct vfio_device *vdev;
-	unsigned int opens = 0;
-
-	lockdep_assert_held(&dev_set->lock);
-
-	list_for_each_entry(vdev, &dev_set->device_list, dev_set_list)
-		opens += vdev->open_count;
-	return opens;
-}
-EXPORT_SYMBOL_GPL(vfio_device_set_open_count);
-
 /**
  * vfio_find_device_in_devset - the member of @dev_set bound to @dev
  * @dev_set: the set, whose lock the caller holds
@@ -128,9 +105,8 @@ EXPORT_SYMBOL_GPL(vfio_device_set_open_count);
  *
  * Returns the vfio_device or NULL when @dev has none in this set.
  */
-struct vfio_device *
-vfio_find_device_in_devset(struct vfio_device_set *dev_set,
-			   struct device *dev)
+struct vfio_device *vfio_find_device_in_devset(struct vfio_device_set *dev_set,
+					       struct device *dev)
 {
 	struct vfio_device *vdev;
 
@@ -143,3 +119,26 @@ vfio_find_device_in_devset(struct vfio_device_set *dev_set,
 	return NULL;
 }
 EXPORT_SYMBOL_GPL(vfio_find_device_in_devset);
+
+/**
+ * vfio_device_set_open_count - how many opens the set's devices have
+ * @dev_set: the set, whose lock the caller holds
+ */
+unsigned int vfio_device_set_open_count(struct vfio_device_set *dev_set)
+{
+	unsigned int opens = 0;
+	struct vfio_device *vdev;
+
+	lockdep_assert_held(&dev_set->lock);
+	list_for_each_entry(vdev, &dev_set->device_list, dev_set_list)
+		if (vdev->open_count)
+			opens += vdev->open_count;
+	return opens;
+}
+EXPORT_SYMBOL_GPL(vfio_device_set_open_count);
+
+void vfio_dev_sets_exit(void)
+{
+	WARN_ON(!xa_empty(&vfio_dev_sets));
+	xa_destroy(&vfio_dev_sets);
+}

@@ -34,33 +34,24 @@ void vfio_device_hold_kvm(struct vfio_device *vdev, struct kvm *kvm)
 {
 	bool (*get_kvm)(struct kvm *kvm);
 	void (*put_kvm)(struct kvm *kvm);
-	bool got;
 
 	lockdep_assert_held(&vdev->dev_set->lock);
 
 	if (!kvm || vdev->kvm)
 		return;
 
-	put_kvm = symbol_get(kvm_put_kvm);
-	if (WARN_ON(!put_kvm))
-		return;
-
 	get_kvm = symbol_get(kvm_get_kvm_safe);
-	if (WARN_ON(!get_kvm)) {
-		symbol_put(kvm_put_kvm);
-		return;
+	put_kvm = symbol_get(kvm_put_kvm);
+	/* A VM already being destroyed is not taken: run without it. */
+	if (!WARN_ON(!get_kvm || !put_kvm) && get_kvm(kvm)) {
+		vdev->kvm = kvm;
+		vdev->put_kvm = put_kvm;
+		put_kvm = NULL;		/* now held with the VM */
 	}
-	got = get_kvm(kvm);
-	symbol_put(kvm_get_kvm_safe);
-
-	/* The VM is already being destroyed: run without it. */
-	if (!got) {
+	if (get_kvm)
+		symbol_put(kvm_get_kvm_safe);
+	if (put_kvm)
 		symbol_put(kvm_put_kvm);
-		return;
-	}
-
-	vdev->put_kvm = put_kvm;
-	vdev->kvm = kvm;
 }
 
 static void vfio_device_drop_kvm(struct vfio_device *vdev)
@@ -321,27 +312,31 @@ static bool vfio_df_usable(struct vfio_device_file *df)
 	return smp_load_acquire(&df->access_granted);
 }
 
+/* read() and write() go to the driver once the fd is usable. */
+static ssize_t vfio_df_rw(struct file *file, char __user *buf, size_t count,
+			  loff_t *ppos, bool write)
+{
+	struct vfio_device_file *df = file->private_data;
+	const struct vfio_device_ops *ops = df->device->ops;
+
+	if (!vfio_df_usable(df) || !(write ? !!ops->write : !!ops->read))
+		return -EINVAL;
+	if (write)
+		return ops->write(df->device, buf, count, ppos);
+	return ops->read(df->device, buf, count, ppos);
+}
+
 static ssize_t vfio_device_fops_read(struct file *file, char __user *buf,
 				     size_t count, loff_t *ppos)
 {
-	struct vfio_device_file *df = file->private_data;
-	struct vfio_device *vdev = df->device;
-
-	if (!vfio_df_usable(df) || !vdev->ops->read)
-		return -EINVAL;
-	return vdev->ops->read(vdev, buf, count, ppos);
+	return vfio_df_rw(file, buf, count, ppos, false);
 }
 
 static ssize_t vfio_device_fops_write(struct file *file,
 				      const char __user *buf, size_t count,
 				      loff_t *ppos)
 {
-	struct vfio_device_file *df = file->private_data;
-	struct vfio_device *vdev = df->device;
-
-	if (!vfio_df_usable(df) || !vdev->ops->write)
-		return -EINVAL;
-	return vdev->ops->write(vdev, buf, count, ppos);
+	return vfio_df_rw(file, (char __user *)buf, count, ppos, true);
 }
 
 static int vfio_device_fops_mmap(struct file *file,
@@ -507,13 +502,12 @@ static long vfio_device_fops_ioctl(struct file *file, unsigned int cmd,
 }
 
 const struct file_operations vfio_device_fops = {
-	.owner		= THIS_MODULE,
-	.release	= vfio_device_fops_release,
-	.read		= vfio_device_fops_read,
-	.write		= vfio_device_fops_write,
-	.unlocked_ioctl	= vfio_device_fops_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
-	.mmap		= vfio_device_fops_mmap,
+	.owner = THIS_MODULE,
+	.read = vfio_device_fops_read, .write = vfio_device_fops_write,
+	.mmap = vfio_device_fops_mmap,
+	.unlocked_ioctl = vfio_device_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.release = vfio_device_fops_release,
 };
 
 /**

@@ -16,18 +16,9 @@
 
 /* VFIO_DEVICE_FEATURE_MIGRATION: which migration flavours exist. */
 static int vfio_feature_migration(struct vfio_device *vdev, u32 flags,
-				  void __user *arg, size_t argsz)
+				  void __user *arg)
 {
 	struct vfio_device_feature_migration info = {};
-	int ret;
-
-	if (!vdev->mig_ops)
-		return -ENOTTY;
-
-	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_GET,
-				 sizeof(info));
-	if (ret != 1)
-		return ret;
 
 	info.flags = vdev->migration_flags;
 	if (copy_to_user(arg, &info, sizeof(info)))
@@ -35,50 +26,34 @@ static int vfio_feature_migration(struct vfio_device *vdev, u32 flags,
 	return 0;
 }
 
-/* Hand a data transfer file to userspace as a new fd in @mig. */
+/* Hand a data transfer file to userspace as a new fd in @mig; consumes it. */
 static int vfio_mig_install_fd(struct file *data_file, void __user *arg,
 			       struct vfio_device_feature_mig_state *mig)
 {
-	int fd, ret;
+	int fd = get_unused_fd_flags(O_CLOEXEC);
+	int ret = min(fd, 0);
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		ret = fd;
-		goto err_put_file;
+	if (!ret) {
+		mig->data_fd = fd;
+		ret = copy_to_user(arg, mig, sizeof(*mig)) ? -EFAULT : 0;
+		if (ret)
+			put_unused_fd(fd);
+		else
+			fd_install(fd, data_file);
 	}
-
-	mig->data_fd = fd;
-	if (copy_to_user(arg, mig, sizeof(*mig))) {
-		ret = -EFAULT;
-		goto err_put_fd;
-	}
-	fd_install(fd, data_file);
-	return 0;
-
-err_put_fd:
-	put_unused_fd(fd);
-err_put_file:
-	fput(data_file);
+	if (ret)
+		fput(data_file);
 	return ret;
 }
 
 /* VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE: read or move the state. */
 static int vfio_feature_mig_device_state(struct vfio_device *vdev, u32 flags,
-					 void __user *arg, size_t argsz)
+					 void __user *arg)
 {
 	struct vfio_device_feature_mig_state mig;
 	enum vfio_device_mig_state state;
 	struct file *data_file;
 	int ret;
-
-	if (!vdev->mig_ops)
-		return -ENOTTY;
-
-	ret = vfio_check_feature(flags, argsz,
-				 VFIO_DEVICE_FEATURE_GET |
-				 VFIO_DEVICE_FEATURE_SET, sizeof(mig));
-	if (ret != 1)
-		return ret;
 
 	if (copy_from_user(&mig, arg, sizeof(mig)))
 		return -EFAULT;
@@ -108,21 +83,12 @@ static int vfio_feature_mig_device_state(struct vfio_device *vdev, u32 flags,
 
 /* VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: estimated STOP_COPY data length. */
 static int vfio_feature_mig_data_size(struct vfio_device *vdev, u32 flags,
-				      void __user *arg, size_t argsz)
+				      void __user *arg)
 {
 	struct vfio_device_feature_mig_data_size info = {};
 	unsigned long length;
-	int ret;
+	int ret = vdev->mig_ops->migration_get_data_size(vdev, &length);
 
-	if (!vdev->mig_ops)
-		return -ENOTTY;
-
-	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_GET,
-				 sizeof(info));
-	if (ret != 1)
-		return ret;
-
-	ret = vdev->mig_ops->migration_get_data_size(vdev, &length);
 	if (ret)
 		return ret;
 
@@ -169,22 +135,32 @@ static int vfio_log_read_ranges(struct vfio_device_feature_dma_logging_range __u
 	return 0;
 }
 
+/*
+ * Have the driver track @root. It may choose another page size than
+ * asked for, which the user is told; if it cannot be told, stop.
+ */
+static int vfio_log_start_ranges(struct vfio_device *vdev,
+				 struct vfio_device_feature_dma_logging_control *ctrl,
+				 struct rb_root_cached *root, void __user *arg)
+{
+	int ret = vdev->log_ops->log_start(vdev, root, ctrl->num_ranges,
+					   &ctrl->page_size);
+
+	if (!ret && copy_to_user(arg, ctrl, sizeof(*ctrl))) {
+		vdev->log_ops->log_stop(vdev);
+		ret = -EFAULT;
+	}
+	return ret;
+}
+
 /* VFIO_DEVICE_FEATURE_DMA_LOGGING_START: track dirty IOVA ranges. */
 static int vfio_feature_log_start(struct vfio_device *vdev, u32 flags,
-				  void __user *arg, size_t argsz)
+				  void __user *arg)
 {
 	struct vfio_device_feature_dma_logging_control ctrl;
 	struct rb_root_cached root = RB_ROOT_CACHED;
 	struct interval_tree_node *nodes;
 	int ret;
-
-	if (!vdev->log_ops)
-		return -ENOTTY;
-
-	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET,
-				 sizeof(ctrl));
-	if (ret != 1)
-		return ret;
 
 	if (copy_from_user(&ctrl, arg,
 			   offsetofend(typeof(ctrl), ranges)))
@@ -201,38 +177,16 @@ static int vfio_feature_log_start(struct vfio_device *vdev, u32 flags,
 	ret = vfio_log_read_ranges(u64_to_user_ptr(ctrl.ranges),
 				   ctrl.num_ranges, ctrl.page_size, nodes,
 				   &root);
-	if (ret)
-		goto out_free;
-
-	ret = vdev->log_ops->log_start(vdev, &root, ctrl.num_ranges,
-				       &ctrl.page_size);
-	if (ret)
-		goto out_free;
-
-	/* The driver may have chosen another page size: report it. */
-	if (copy_to_user(arg, &ctrl, sizeof(ctrl))) {
-		ret = -EFAULT;
-		vdev->log_ops->log_stop(vdev);
-	}
-
-out_free:
+	if (!ret)
+		ret = vfio_log_start_ranges(vdev, &ctrl, &root, arg);
 	kfree(nodes);
 	return ret;
 }
 
 /* VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP */
 static int vfio_feature_log_stop(struct vfio_device *vdev, u32 flags,
-				 void __user *arg, size_t argsz)
+				 void __user *arg)
 {
-	int ret;
-
-	if (!vdev->log_ops)
-		return -ENOTTY;
-
-	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
-	if (ret != 1)
-		return ret;
-
 	return vdev->log_ops->log_stop(vdev);
 }
 
@@ -245,60 +199,90 @@ static int vfio_log_report_chunk(struct iova_bitmap *dirty,
 	return vdev->log_ops->log_read_and_clear(vdev, iova, length, dirty);
 }
 
+/*
+ * Let the driver fill the user's bitmap for a checked range. Without
+ * CONFIG_IOMMUFD_DRIVER the kernel's stubs make this -EOPNOTSUPP, as
+ * with the in-tree vfio.ko of the same kernel.
+ */
+static int vfio_log_report_range(struct vfio_device *vdev,
+				 const struct vfio_device_feature_dma_logging_report *r)
+{
+	struct iova_bitmap *dirty = iova_bitmap_alloc(r->iova, r->length,
+						      r->page_size,
+						      u64_to_user_ptr(r->bitmap));
+	int ret = PTR_ERR_OR_ZERO(dirty);
+
+	if (!ret) {
+		ret = iova_bitmap_for_each(dirty, vdev, vfio_log_report_chunk);
+		iova_bitmap_free(dirty);
+	}
+	return ret;
+}
+
 /* VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT: fill the user's bitmap. */
 static int vfio_feature_log_report(struct vfio_device *vdev, u32 flags,
-				   void __user *arg, size_t argsz)
+				   void __user *arg)
 {
 	struct vfio_device_feature_dma_logging_report report;
-	struct iova_bitmap *dirty;
 	u64 end;
-	int ret;
-
-	if (!vdev->log_ops)
-		return -ENOTTY;
-
-	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_GET,
-				 sizeof(report));
-	if (ret != 1)
-		return ret;
 
 	if (copy_from_user(&report, arg,
 			   offsetofend(typeof(report), bitmap)))
 		return -EFAULT;
+	/* Granules of at least 4K; the range must fit an unsigned long. */
 	if (report.page_size < SZ_4K || !is_power_of_2(report.page_size))
 		return -EINVAL;
 	if (check_add_overflow(report.iova, report.length, &end) ||
 	    end > ULONG_MAX)
 		return -EOVERFLOW;
-
-	/*
-	 * Without CONFIG_IOMMUFD_DRIVER the kernel's stubs make this
-	 * -EOPNOTSUPP, as with the in-tree vfio.ko of the same kernel.
-	 */
-	dirty = iova_bitmap_alloc(report.iova, report.length,
-				  report.page_size,
-				  u64_to_user_ptr(report.bitmap));
-	if (IS_ERR(dirty))
-		return PTR_ERR(dirty);
-
-	ret = iova_bitmap_for_each(dirty, vdev, vfio_log_report_chunk);
-	iova_bitmap_free(dirty);
-	return ret;
+	return vfio_log_report_range(vdev, &report);
 }
 
-/* Features the core implements, by VFIO_DEVICE_FEATURE_MASK value. */
-static const struct {
-	u32 id;
-	int (*handler)(struct vfio_device *vdev, u32 flags,
-		       void __user *arg, size_t argsz);
+#define FEATURE_GET	VFIO_DEVICE_FEATURE_GET
+#define FEATURE_SET	VFIO_DEVICE_FEATURE_SET
+
+/*
+ * Features the core implements, by VFIO_DEVICE_FEATURE_MASK value: the
+ * GET/SET they allow, the argument size they need, and whether they
+ * belong to dirty logging (log_ops) or migration (mig_ops). A device
+ * without those ops does not have the feature.
+ */
+static const struct vfio_core_feature {
+	u32	id;
+	u32	ops;
+	u32	size;
+	bool	logging;
+	int	(*handler)(struct vfio_device *vdev, u32 flags,
+			   void __user *arg);
 } vfio_core_features[] = {
-	{ VFIO_DEVICE_FEATURE_MIGRATION, vfio_feature_migration },
-	{ VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, vfio_feature_mig_device_state },
-	{ VFIO_DEVICE_FEATURE_DMA_LOGGING_START, vfio_feature_log_start },
-	{ VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, vfio_feature_log_stop },
-	{ VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT, vfio_feature_log_report },
-	{ VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, vfio_feature_mig_data_size },
+	{ VFIO_DEVICE_FEATURE_MIGRATION, FEATURE_GET,
+	  sizeof(struct vfio_device_feature_migration), false,
+	  vfio_feature_migration },
+	{ VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, FEATURE_GET | FEATURE_SET,
+	  sizeof(struct vfio_device_feature_mig_state), false,
+	  vfio_feature_mig_device_state },
+	{ VFIO_DEVICE_FEATURE_DMA_LOGGING_START, FEATURE_SET,
+	  sizeof(struct vfio_device_feature_dma_logging_control), true,
+	  vfio_feature_log_start },
+	{ VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, FEATURE_SET, 0, true,
+	  vfio_feature_log_stop },
+	{ VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT, FEATURE_GET,
+	  sizeof(struct vfio_device_feature_dma_logging_report), true,
+	  vfio_feature_log_report },
+	{ VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, FEATURE_GET,
+	  sizeof(struct vfio_device_feature_mig_data_size), false,
+	  vfio_feature_mig_data_size },
 };
+
+static const struct vfio_core_feature *vfio_core_feature_find(u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vfio_core_features); i++)
+		if (vfio_core_features[i].id == id)
+			return &vfio_core_features[i];
+	return NULL;
+}
 
 /*
  * @flags passed the ioctl's checks; @arg points at the feature data and
@@ -307,13 +291,18 @@ static const struct {
 int vfio_device_feature(struct vfio_device *vdev, u32 flags,
 			void __user *arg, size_t argsz)
 {
-	u32 id = flags & VFIO_DEVICE_FEATURE_MASK;
-	unsigned int i;
+	const struct vfio_core_feature *f;
+	bool have;
+	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(vfio_core_features); i++) {
-		if (vfio_core_features[i].id == id)
-			return vfio_core_features[i].handler(vdev, flags, arg,
-							     argsz);
+	f = vfio_core_feature_find(flags & VFIO_DEVICE_FEATURE_MASK);
+	if (f) {
+		have = f->logging ? !!vdev->log_ops : !!vdev->mig_ops;
+		if (!have)
+			return -ENOTTY;
+		/* 1: do the GET or SET; else a PROBE's 0 or -EINVAL. */
+		ret = vfio_check_feature(flags, argsz, f->ops, f->size);
+		return ret == 1 ? f->handler(vdev, flags, arg) : ret;
 	}
 
 	if (!vdev->ops->device_feature)

@@ -27,33 +27,27 @@ struct vfio_info_cap_header *vfio_info_cap_add(struct vfio_info_cap *caps,
 {
 	struct vfio_info_cap_header *cap, *tail;
 	size_t offset = caps->size;
-	void *buf;
-
 	/* Each capability starts 8-byte aligned. */
-	size = ALIGN(size, sizeof(u64));
+	size_t end = offset + ALIGN(size, sizeof(u64));
+	void *buf = krealloc(caps->buf, end, GFP_KERNEL);
 
-	buf = krealloc(caps->buf, offset + size, GFP_KERNEL);
 	if (!buf) {
 		kfree(caps->buf);
-		caps->buf = NULL;
-		caps->size = 0;
+		*caps = (struct vfio_info_cap) { };
 		return ERR_PTR(-ENOMEM);
 	}
 	caps->buf = buf;
-	caps->size = offset + size;
+	caps->size = end;
 
 	/* It goes to userspace: no stale bytes in the padding. */
-	cap = buf + offset;
-	memset(cap, 0, size);
+	cap = memset(buf + offset, 0, end - offset);
 	cap->id = id;
 	cap->version = version;
 
 	/* The first capability is its own tail, with next 0. */
-	tail = buf;
-	while (tail->next)
-		tail = buf + tail->next;
+	for (tail = buf; tail->next; tail = buf + tail->next)
+		;
 	tail->next = offset;
-
 	return cap;
 }
 EXPORT_SYMBOL_GPL(vfio_info_cap_add);
@@ -65,17 +59,18 @@ EXPORT_SYMBOL_GPL(vfio_info_cap_add);
  */
 void vfio_info_cap_shift(struct vfio_info_cap *caps, size_t offset)
 {
-	struct vfio_info_cap_header *cap = caps->buf;
-	u32 next;
+	struct vfio_info_cap_header *cap;
+	size_t pos = 0;
 
 	WARN_ON(!IS_ALIGNED(offset, sizeof(u64)));
 
-	if (!cap)
-		return;
-	while (cap->next) {
-		next = cap->next;
+	/* Follow the old offsets while rewriting them; the last next is 0. */
+	while (caps->buf) {
+		cap = (void *)caps->buf + pos;
+		if (!cap->next)
+			break;
+		pos = cap->next;
 		cap->next += offset;
-		cap = (void *)caps->buf + next;
 	}
 }
 EXPORT_SYMBOL(vfio_info_cap_shift);
@@ -91,15 +86,13 @@ EXPORT_SYMBOL(vfio_info_cap_shift);
 int vfio_info_add_capability(struct vfio_info_cap *caps,
 			     struct vfio_info_cap_header *cap, size_t size)
 {
-	struct vfio_info_cap_header *copy;
-
-	copy = vfio_info_cap_add(caps, size, cap->id, cap->version);
-	if (IS_ERR(copy))
-		return PTR_ERR(copy);
+	struct vfio_info_cap_header *copy =
+		vfio_info_cap_add(caps, size, cap->id, cap->version);
 
 	/* Everything but the header, whose next was set by the chain. */
-	memcpy(copy + 1, cap + 1, size - sizeof(*cap));
-	return 0;
+	if (!IS_ERR(copy))
+		memcpy(copy + 1, cap + 1, size - sizeof(*cap));
+	return PTR_ERR_OR_ZERO(copy);
 }
 EXPORT_SYMBOL(vfio_info_add_capability);
 
@@ -117,43 +110,30 @@ int vfio_set_irqs_validate_and_prepare(struct vfio_irq_set *hdr,
 				       size_t *data_size)
 {
 	const size_t minsz = offsetofend(struct vfio_irq_set, count);
-	size_t elem;
-
-	if (hdr->argsz < minsz)
-		return -EINVAL;
-	if (hdr->index >= max_irq_type)
-		return -EINVAL;
-	/* start + count must stay representable. */
-	if (hdr->count >= U32_MAX - hdr->start)
-		return -EINVAL;
-	if (hdr->flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK |
-			   VFIO_IRQ_SET_ACTION_TYPE_MASK))
-		return -EINVAL;
+	u32 type = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+	size_t elem = 0;
 
 	if (data_size)
 		*data_size = 0;
 
-	if (hdr->start >= num_irqs || hdr->start + hdr->count > num_irqs)
+	/* start + count must stay representable, and within the index. */
+	if (hdr->argsz < minsz || hdr->index >= max_irq_type ||
+	    hdr->count >= U32_MAX - hdr->start ||
+	    (hdr->flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK |
+			    VFIO_IRQ_SET_ACTION_TYPE_MASK)) ||
+	    hdr->start >= num_irqs || hdr->start + hdr->count > num_irqs)
 		return -EINVAL;
 
-	switch (hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
-	case VFIO_IRQ_SET_DATA_NONE:
+	if (type == VFIO_IRQ_SET_DATA_NONE)
 		return 0;
-	case VFIO_IRQ_SET_DATA_BOOL:
+	if (type == VFIO_IRQ_SET_DATA_BOOL)
 		elem = sizeof(u8);
-		break;
-	case VFIO_IRQ_SET_DATA_EVENTFD:
+	else if (type == VFIO_IRQ_SET_DATA_EVENTFD)
 		elem = sizeof(s32);
-		break;
-	default:
-		return -EINVAL;
-	}
 
-	if (hdr->argsz - minsz < hdr->count * elem)
+	/* One bool or eventfd per vector, all present. */
+	if (!elem || !data_size || hdr->argsz - minsz < hdr->count * elem)
 		return -EINVAL;
-	if (!data_size)
-		return -EINVAL;
-
 	*data_size = hdr->count * elem;
 	return 0;
 }

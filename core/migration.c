@@ -114,14 +114,36 @@ int vfio_mig_get_next_state(struct vfio_device *vdev,
 }
 EXPORT_SYMBOL_GPL(vfio_mig_get_next_state);
 
-/* Extend @node to end at @last, keeping the tree's annotations right. */
-static void vfio_range_extend(struct rb_root_cached *root,
-			      struct interval_tree_node *node,
-			      unsigned long last)
+/*
+ * Fold @right into @left, the range before it: @left grows to end where
+ * @right did, with the tree's annotations kept right, and @right is
+ * unlinked (it belongs to the caller).
+ */
+static void vfio_range_fold(struct rb_root_cached *root,
+			    struct interval_tree_node *left,
+			    struct interval_tree_node *right)
 {
-	interval_tree_remove(node, root);
-	node->last = last;
-	interval_tree_insert(node, root);
+	interval_tree_remove(right, root);
+	interval_tree_remove(left, root);
+	left->last = right->last;
+	interval_tree_insert(left, root);
+}
+
+/* The range followed by the smallest gap; the first one on a tie. */
+static struct interval_tree_node *
+vfio_range_before_narrowest_gap(struct rb_root_cached *root)
+{
+	struct interval_tree_node *n, *next, *found = NULL;
+	unsigned long narrowest = ULONG_MAX;
+
+	for (n = interval_tree_iter_first(root, 0, ULONG_MAX); n; n = next) {
+		next = interval_tree_iter_next(n, 0, ULONG_MAX);
+		if (next && next->start - n->last < narrowest) {
+			narrowest = next->start - n->last;
+			found = n;
+		}
+	}
+	return found;
 }
 
 /**
@@ -138,46 +160,23 @@ static void vfio_range_extend(struct rb_root_cached *root,
 void vfio_combine_iova_ranges(struct rb_root_cached *root, u32 cur_nodes,
 			      u32 req_nodes)
 {
-	struct interval_tree_node *first, *node, *prev, *left, *right;
-	unsigned long gap, best;
+	struct interval_tree_node *left, *right;
 
 	if (req_nodes == 1) {
-		first = interval_tree_iter_first(root, 0, ULONG_MAX);
-		if (WARN_ON_ONCE(!first))
+		left = interval_tree_iter_first(root, 0, ULONG_MAX);
+		if (WARN_ON_ONCE(!left))
 			return;
-
-		best = first->last;
-		while ((node = interval_tree_iter_next(first, 0, ULONG_MAX))) {
-			best = node->last;
-			interval_tree_remove(node, root);
-		}
-		vfio_range_extend(root, first, best);
+		while ((right = interval_tree_iter_next(left, 0, ULONG_MAX)))
+			vfio_range_fold(root, left, right);
 		return;
 	}
 
-	for (; cur_nodes > req_nodes; cur_nodes--) {
-		best = ULONG_MAX;
-		left = NULL;
-		right = NULL;
-		prev = NULL;
-		for (node = interval_tree_iter_first(root, 0, ULONG_MAX); node;
-		     node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
-			if (prev) {
-				gap = node->start - prev->last;
-				if (gap < best) {
-					best = gap;
-					left = prev;
-					right = node;
-				}
-			}
-			prev = node;
-		}
-
+	while (cur_nodes-- > req_nodes) {
+		left = vfio_range_before_narrowest_gap(root);
 		if (WARN_ON_ONCE(!left))
 			return;
-
-		interval_tree_remove(right, root);
-		vfio_range_extend(root, left, right->last);
+		vfio_range_fold(root, left,
+				interval_tree_iter_next(left, 0, ULONG_MAX));
 	}
 }
 EXPORT_SYMBOL_GPL(vfio_combine_iova_ranges);

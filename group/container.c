@@ -53,12 +53,14 @@ struct vfio_container {
 
 static void *vgrp_noiommu_open(unsigned long type)
 {
+	int err = 0;
+
 	if (type != VFIO_NOIOMMU_IOMMU)
-		return ERR_PTR(-EINVAL);
-	if (!capable(CAP_SYS_RAWIO))
-		return ERR_PTR(-EPERM);
+		err = -EINVAL;
+	else if (!capable(CAP_SYS_RAWIO))
+		err = -EPERM;
 	/* Nothing to keep: the backend data stays NULL. */
-	return NULL;
+	return err ? ERR_PTR(err) : NULL;
 }
 
 static void vgrp_noiommu_release(void *iommu_data)
@@ -84,13 +86,11 @@ static void vgrp_noiommu_detach(void *iommu_data, struct iommu_group *group)
 }
 
 static const struct vfio_iommu_driver_ops vgrp_noiommu_ops = {
-	.name		= "vfio-noiommu",
-	.owner		= THIS_MODULE,
-	.open		= vgrp_noiommu_open,
-	.release	= vgrp_noiommu_release,
-	.ioctl		= vgrp_noiommu_ioctl,
-	.attach_group	= vgrp_noiommu_attach,
-	.detach_group	= vgrp_noiommu_detach,
+	.name = "vfio-noiommu", .owner = THIS_MODULE,
+	.open = vgrp_noiommu_open, .release = vgrp_noiommu_release,
+	.ioctl = vgrp_noiommu_ioctl,
+	.attach_group = vgrp_noiommu_attach,
+	.detach_group = vgrp_noiommu_detach,
 };
 
 /*
@@ -350,18 +350,23 @@ static void vgrp_container_free(struct kref *kref)
 	kfree(container_of(kref, struct vfio_container, kref));
 }
 
+static struct vfio_container *vgrp_container_new(void)
+{
+	struct vfio_container *c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+
+	if (c) {
+		kref_init(&c->kref);
+		init_rwsem(&c->lock);
+		INIT_LIST_HEAD(&c->groups);
+	}
+	return c;
+}
+
+/* Each open of /dev/vfio/vfio is a new, empty container. */
 static int vgrp_container_open(struct inode *inode, struct file *file)
 {
-	struct vfio_container *container;
-
-	container = kzalloc(sizeof(*container), GFP_KERNEL_ACCOUNT);
-	if (!container)
-		return -ENOMEM;
-	kref_init(&container->kref);
-	init_rwsem(&container->lock);
-	INIT_LIST_HEAD(&container->groups);
-	file->private_data = container;
-	return 0;
+	file->private_data = vgrp_container_new();
+	return file->private_data ? 0 : -ENOMEM;
 }
 
 /* Joined groups keep the container (and its backend) alive. */
@@ -375,11 +380,10 @@ static int vgrp_container_release(struct inode *inode, struct file *file)
 }
 
 static const struct file_operations vgrp_container_fops = {
-	.owner		= THIS_MODULE,
-	.open		= vgrp_container_open,
-	.release	= vgrp_container_release,
-	.unlocked_ioctl	= vgrp_container_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
+	.owner = THIS_MODULE,
+	.open = vgrp_container_open, .release = vgrp_container_release,
+	.unlocked_ioctl = vgrp_container_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 };
 
 struct vfio_container *vgrp_container_from_file(struct file *file)
@@ -391,6 +395,17 @@ struct vfio_container *vgrp_container_from_file(struct file *file)
 
 /* ------------------------------------------------------------------ */
 /* Groups joining and leaving                                          */
+
+/* Real IOMMU groups: their DMA is ours while they are in a container. */
+static int vgrp_dma_owner(struct vfio_group *group, bool own)
+{
+	if (group->type != VFIO_IOMMU)
+		return 0;
+	if (own)
+		return iommu_group_claim_dma_owner(group->iommu_group, group);
+	iommu_group_release_dma_owner(group->iommu_group);
+	return 0;
+}
 
 /**
  * vgrp_container_join - VFIO_GROUP_SET_CONTAINER
@@ -406,7 +421,7 @@ int vgrp_container_join(struct vfio_container *container,
 {
 	bool noiommu = group->type == VFIO_NO_IOMMU;
 	struct vgrp_backend *backend;
-	int ret = 0;
+	int ret;
 
 	lockdep_assert_held(&group->lock);
 
@@ -414,36 +429,25 @@ int vgrp_container_join(struct vfio_container *container,
 		return -EPERM;
 
 	down_write(&container->lock);
-	if (!list_empty(&container->groups) && container->noiommu != noiommu) {
-		ret = -EPERM;
-		goto out_unlock;
-	}
-
-	if (group->type == VFIO_IOMMU) {
-		ret = iommu_group_claim_dma_owner(group->iommu_group, group);
-		if (ret)
-			goto out_unlock;
-	}
-
 	backend = container->backend;
-	if (backend) {
+	/* A container never mixes isolated and unisolated groups. */
+	if (!list_empty(&container->groups) && container->noiommu != noiommu)
+		ret = -EPERM;
+	else
+		ret = vgrp_dma_owner(group, true);
+	if (!ret && backend) {
 		ret = backend->ops->attach_group(container->backend_data,
 						 group->iommu_group,
 						 group->type);
 		if (ret)
-			goto release_owner;
+			vgrp_dma_owner(group, false);
 	}
-
-	kref_get(&container->kref);
-	list_add(&group->container_node, &container->groups);
-	container->noiommu = noiommu;
-	group->container = container;
-	goto out_unlock;
-
-release_owner:
-	if (group->type == VFIO_IOMMU)
-		iommu_group_release_dma_owner(group->iommu_group);
-out_unlock:
+	if (!ret) {
+		group->container = container;
+		container->noiommu = noiommu;
+		list_add(&group->container_node, &container->groups);
+		kref_get(&container->kref);
+	}
 	up_write(&container->lock);
 	return ret;
 }
@@ -462,18 +466,17 @@ void vgrp_container_leave(struct vfio_group *group)
 	lockdep_assert_held(&group->lock);
 
 	down_write(&container->lock);
+	group->container = NULL;
+	list_del(&group->container_node);
 	backend = container->backend;
 	if (backend)
 		backend->ops->detach_group(container->backend_data,
 					   group->iommu_group);
-	if (group->type == VFIO_IOMMU)
-		iommu_group_release_dma_owner(group->iommu_group);
-	list_del(&group->container_node);
-	group->container = NULL;
+	vgrp_dma_owner(group, false);
 
 	if (backend && list_empty(&container->groups)) {
-		backend->ops->release(container->backend_data);
 		container->backend = NULL;
+		backend->ops->release(container->backend_data);
 		container->backend_data = NULL;
 		module_put(backend->ops->owner);
 	}
@@ -510,38 +513,34 @@ int vgrp_container_use(struct vfio_group *group)
  * Only devices that can drop pins (ops->dma_unmap, i.e. emulated-IOMMU
  * ones) are told to the backend: it calls them back on unmap.
  */
-void vgrp_container_add_device(struct vfio_group *group,
-			       struct vfio_device *vdev)
+static void vgrp_container_tell(struct vfio_group *group,
+				struct vfio_device *vdev, bool opened)
 {
 	struct vfio_container *container = group->container;
-	const struct vfio_iommu_driver_ops *ops;
+	void (*tell)(void *iommu_data, struct vfio_device *vdev);
 
 	lockdep_assert_held(&group->lock);
 
 	if (!vdev->ops->dma_unmap)
 		return;
 	down_read(&container->lock);
-	ops = container->backend->ops;
-	if (ops->register_device)
-		ops->register_device(container->backend_data, vdev);
+	tell = opened ? container->backend->ops->register_device :
+			container->backend->ops->unregister_device;
+	if (tell)
+		tell(container->backend_data, vdev);
 	up_read(&container->lock);
+}
+
+void vgrp_container_add_device(struct vfio_group *group,
+			       struct vfio_device *vdev)
+{
+	vgrp_container_tell(group, vdev, true);
 }
 
 void vgrp_container_remove_device(struct vfio_group *group,
 				  struct vfio_device *vdev)
 {
-	struct vfio_container *container = group->container;
-	const struct vfio_iommu_driver_ops *ops;
-
-	lockdep_assert_held(&group->lock);
-
-	if (!vdev->ops->dma_unmap)
-		return;
-	down_read(&container->lock);
-	ops = container->backend->ops;
-	if (ops->unregister_device)
-		ops->unregister_device(container->backend_data, vdev);
-	up_read(&container->lock);
+	vgrp_container_tell(group, vdev, false);
 }
 
 /*
@@ -589,28 +588,22 @@ int vgrp_container_rw(struct vfio_group *group, dma_addr_t iova,
 
 /* ------------------------------------------------------------------ */
 
+/* /dev/vfio/vfio: anyone may open it; groups carry the permissions. */
 static struct miscdevice vgrp_container_misc = {
-	.minor		= VFIO_MINOR,
-	.name		= "vfio",
-	.fops		= &vgrp_container_fops,
-	.nodename	= "vfio/vfio",
-	.mode		= 0666,
+	.minor = VFIO_MINOR, .mode = 0666,
+	.name = "vfio", .nodename = "vfio/vfio",
+	.fops = &vgrp_container_fops,
 };
 
 int vgrp_container_init(void)
 {
-	int ret;
+	int ret = vfio_register_iommu_driver(&vgrp_noiommu_ops);
 
-	ret = vfio_register_iommu_driver(&vgrp_noiommu_ops);
-	if (ret)
-		return ret;
-	ret = misc_register(&vgrp_container_misc);
-	if (ret)
-		goto unregister_noiommu;
-	return 0;
-
-unregister_noiommu:
-	vfio_unregister_iommu_driver(&vgrp_noiommu_ops);
+	if (!ret) {
+		ret = misc_register(&vgrp_container_misc);
+		if (ret)
+			vfio_unregister_iommu_driver(&vgrp_noiommu_ops);
+	}
 	return ret;
 }
 

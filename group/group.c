@@ -72,18 +72,14 @@ void vgrp_set_kvm(struct vfio_group *group, struct kvm *kvm)
 bool vgrp_enforced_coherent(struct vfio_group *group)
 {
 	struct vfio_device *vdev;
-	bool coherent = true;
+	unsigned int incoherent = 0;
 
 	mutex_lock(&group->device_lock);
-	list_for_each_entry(vdev, &group->device_list, group_next) {
-		if (!device_iommu_capable(vdev->dev,
-					  IOMMU_CAP_ENFORCE_CACHE_COHERENCY)) {
-			coherent = false;
-			break;
-		}
-	}
+	list_for_each_entry(vdev, &group->device_list, group_next)
+		incoherent += !device_iommu_capable(vdev->dev,
+						    IOMMU_CAP_ENFORCE_CACHE_COHERENCY);
 	mutex_unlock(&group->device_lock);
-	return coherent;
+	return !incoherent;
 }
 
 /* ------------------------------------------------------------------ */
@@ -164,13 +160,11 @@ static int vgrp_df_rw(struct vfio_device_file *df, dma_addr_t iova,
 }
 
 static const struct vfio_device_attach_ops vgrp_attach_ops = {
-	.owner		= THIS_MODULE,
-	.attach		= vgrp_df_attach,
-	.detach		= vgrp_df_detach,
-	.get_kvm	= vgrp_df_get_kvm,
-	.pin_pages	= vgrp_df_pin,
-	.unpin_pages	= vgrp_df_unpin,
-	.dma_rw		= vgrp_df_rw,
+	.owner = THIS_MODULE,
+	.attach = vgrp_df_attach, .detach = vgrp_df_detach,
+	.get_kvm = vgrp_df_get_kvm,
+	.pin_pages = vgrp_df_pin, .unpin_pages = vgrp_df_unpin,
+	.dma_rw = vgrp_df_rw,
 };
 
 /* ------------------------------------------------------------------ */
@@ -209,42 +203,34 @@ static long vgrp_get_device_fd(struct vfio_group *group, void __user *uarg,
 	struct vfio_device *vdev;
 	struct file *file;
 	char *name;
-	int fd, ret;
+	int fd;
 
 	name = strndup_user(uarg, PAGE_SIZE);
-	if (IS_ERR(name))
-		return PTR_ERR(name);
-	vdev = vgrp_find_device(group, name);
-	kfree(name);
+	vdev = IS_ERR(name) ? ERR_CAST(name) : vgrp_find_device(group, name);
+	if (!IS_ERR(name))
+		kfree(name);
 	if (IS_ERR(vdev))
 		return PTR_ERR(vdev);
-
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		ret = fd;
-		goto put_registration;
-	}
 
 	/*
 	 * group->lock is not held here: the core takes dev_set->lock and
 	 * then calls vgrp_df_attach(), which takes it and checks the
 	 * container. The VM comes through vgrp_df_get_kvm().
 	 */
-	file = vfio_device_open_file(vdev, &vgrp_attach_ops, group, NULL);
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	file = fd < 0 ? ERR_PTR(fd) :
+			vfio_device_open_file(vdev, &vgrp_attach_ops, group,
+					      NULL);
 	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto put_fd;
+		if (fd >= 0)
+			put_unused_fd(fd);
+		vfio_device_put_registration(vdev);
+		return PTR_ERR(file);
 	}
 
 	/* The registration reference now belongs to the file. */
 	fd_install(fd, file);
 	return fd;
-
-put_fd:
-	put_unused_fd(fd);
-put_registration:
-	vfio_device_put_registration(vdev);
-	return ret;
 }
 
 static long vgrp_get_status(struct vfio_group *group, void __user *uarg,
@@ -288,23 +274,18 @@ static long vgrp_set_container(struct vfio_group *group, void __user *uarg,
 	if (fd_empty(f))
 		return -EBADF;
 
-	mutex_lock(&group->lock);
-	if (group->container) {
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	if (group->orphaned) {
-		ret = -ENODEV;
-		goto out_unlock;
-	}
+	/* Not a container fd: there is no iommufd to accept either. */
 	container = vgrp_container_from_file(fd_file(f));
-	if (!container) {
-		/* Not a container fd (there is no iommufd to accept). */
+
+	mutex_lock(&group->lock);
+	if (group->container)
+		ret = -EINVAL;
+	else if (group->orphaned)
+		ret = -ENODEV;
+	else if (!container)
 		ret = -EBADFD;
-		goto out_unlock;
-	}
-	ret = vgrp_container_join(container, group);
-out_unlock:
+	else
+		ret = vgrp_container_join(container, group);
 	mutex_unlock(&group->lock);
 	return ret;
 }
@@ -411,11 +392,9 @@ static int vgrp_release(struct inode *inode, struct file *file)
 }
 
 static const struct file_operations vgrp_fops = {
-	.owner		= THIS_MODULE,
-	.open		= vgrp_open,
-	.release	= vgrp_release,
-	.unlocked_ioctl	= vgrp_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
+	.owner = THIS_MODULE,
+	.open = vgrp_open, .release = vgrp_release,
+	.unlocked_ioctl = vgrp_ioctl, .compat_ioctl = compat_ptr_ioctl,
 };
 
 /* ------------------------------------------------------------------ */
@@ -441,45 +420,61 @@ static struct vfio_group *vgrp_create(struct iommu_group *iommu_group,
 
 	lockdep_assert_held(&vgrp_registry.lock);
 
-	group = kzalloc(sizeof(*group), GFP_KERNEL);
-	if (!group)
-		return ERR_PTR(-ENOMEM);
 	minor = ida_alloc_max(&vgrp_registry.minors, MINORMASK, GFP_KERNEL);
-	if (minor < 0) {
-		kfree(group);
+	if (minor < 0)
 		return ERR_PTR(minor);
+	group = kzalloc(sizeof(*group), GFP_KERNEL);
+	if (!group) {
+		ida_free(&vgrp_registry.minors, minor);
+		return ERR_PTR(-ENOMEM);
 	}
 
-	/* From here on put_device() undoes everything through vgrp_free. */
-	device_initialize(&group->dev);
-	group->dev.class = &vgrp_class;
-	group->dev.devt = MKDEV(MAJOR(vgrp_registry.devt), minor);
-	group->dev.release = vgrp_free;
 	group->type = type;
 	group->iommu_group = iommu_group_ref_get(iommu_group);
 	mutex_init(&group->lock);
-	mutex_init(&group->device_lock);
 	INIT_LIST_HEAD(&group->device_list);
+	mutex_init(&group->device_lock);
 	spin_lock_init(&group->kvm_lock);
+
+	/* From here on put_device() undoes everything through vgrp_free. */
+	device_initialize(&group->dev);
+	group->dev.release = vgrp_free;
+	group->dev.devt = MKDEV(MAJOR(vgrp_registry.devt), minor);
+	group->dev.class = &vgrp_class;
 	cdev_init(&group->cdev, &vgrp_fops);
 	group->cdev.owner = THIS_MODULE;
 
 	ret = dev_set_name(&group->dev, "%s%d",
 			   type == VFIO_NO_IOMMU ? "noiommu-" : "",
 			   iommu_group_id(iommu_group));
-	if (ret)
-		goto put_group;
-	ret = cdev_device_add(&group->cdev, &group->dev);
-	if (ret)
-		goto put_group;
+	if (!ret)
+		ret = cdev_device_add(&group->cdev, &group->dev);
+	if (ret) {
+		put_device(&group->dev);
+		return ERR_PTR(ret);
+	}
 
 	group->dev_count = 1;
 	list_add(&group->registry_node, &vgrp_registry.list);
 	return group;
+}
 
-put_group:
-	put_device(&group->dev);
-	return ERR_PTR(ret);
+/* A private IOMMU group holding only @dev. */
+static struct iommu_group *vgrp_private_iommu_group(struct device *dev)
+{
+	struct iommu_group *iommu_group = iommu_group_alloc();
+	int ret;
+
+	if (IS_ERR(iommu_group))
+		return iommu_group;
+	ret = iommu_group_set_name(iommu_group, "vfio-noiommu");
+	if (!ret)
+		ret = iommu_group_add_device(iommu_group, dev);
+	if (ret) {
+		iommu_group_put(iommu_group);
+		return ERR_PTR(ret);
+	}
+	return iommu_group;
 }
 
 /*
@@ -489,36 +484,20 @@ put_group:
 static struct vfio_group *vgrp_create_fake(struct device *dev,
 					   enum vfio_group_type type)
 {
-	struct iommu_group *iommu_group;
+	struct iommu_group *iommu_group = vgrp_private_iommu_group(dev);
 	struct vfio_group *group;
-	int ret;
 
-	iommu_group = iommu_group_alloc();
 	if (IS_ERR(iommu_group))
 		return ERR_CAST(iommu_group);
-	ret = iommu_group_set_name(iommu_group, "vfio-noiommu");
-	if (ret)
-		goto put_iommu_group;
-	ret = iommu_group_add_device(iommu_group, dev);
-	if (ret)
-		goto put_iommu_group;
 
 	mutex_lock(&vgrp_registry.lock);
 	group = vgrp_create(iommu_group, type);
 	mutex_unlock(&vgrp_registry.lock);
-	if (IS_ERR(group)) {
-		ret = PTR_ERR(group);
-		goto remove_device;
-	}
-	/* The vfio_group holds its own reference. */
+	if (IS_ERR(group))
+		iommu_group_remove_device(dev);
+	/* A new vfio_group took its own reference. */
 	iommu_group_put(iommu_group);
 	return group;
-
-remove_device:
-	iommu_group_remove_device(dev);
-put_iommu_group:
-	iommu_group_put(iommu_group);
-	return ERR_PTR(ret);
 }
 
 static bool vgrp_has_device(struct vfio_group *group, struct device *dev)

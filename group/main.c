@@ -51,47 +51,64 @@ static bool vgrp_file_has_dev(struct file *file, struct vfio_device *vdev)
 }
 
 static struct vfio_frontend_ops vgrp_frontend = {
-	.name			= "group",
-	.owner			= THIS_MODULE,
-	.device_add		= vgrp_device_add,
-	.device_del		= vgrp_device_del,
-	.device_remove		= vgrp_device_remove,
-	.file_is_mine		= vgrp_file_is_mine,
-	.file_iommu_group	= vgrp_file_iommu_group,
-	.file_enforced_coherent	= vgrp_file_enforced_coherent,
-	.file_set_kvm		= vgrp_file_set_kvm,
-	.file_has_dev		= vgrp_file_has_dev,
-	.is_group		= true,
+	.name = "group", .owner = THIS_MODULE, .is_group = true,
+	.device_add = vgrp_device_add, .device_del = vgrp_device_del,
+	.device_remove = vgrp_device_remove,
+	.file_is_mine = vgrp_file_is_mine,
+	.file_iommu_group = vgrp_file_iommu_group,
+	.file_enforced_coherent = vgrp_file_enforced_coherent,
+	.file_set_kvm = vgrp_file_set_kvm,
+	.file_has_dev = vgrp_file_has_dev,
 };
+
+static int vgrp_frontend_register(void)
+{
+	return vfio_register_frontend(&vgrp_frontend);
+}
+
+static void vgrp_frontend_unregister(void)
+{
+	vfio_unregister_frontend(&vgrp_frontend);
+}
+
+/*
+ * The module's parts, set up in this order and torn down in reverse.
+ * The frontend comes last: the core calls device_add for existing
+ * devices right away.
+ */
+static const struct {
+	int (*init)(void);
+	void (*exit)(void);
+} vgrp_parts[] = {
+	{ vgrp_container_init, vgrp_container_exit },
+	{ vgrp_groups_init, vgrp_groups_exit },
+	{ vgrp_frontend_register, vgrp_frontend_unregister },
+};
+
+static void vgrp_parts_exit(unsigned int n)
+{
+	while (n--)
+		vgrp_parts[n].exit();
+}
 
 static int __init vgrp_init(void)
 {
+	unsigned int i;
 	int ret;
 
-	ret = vgrp_container_init();
-	if (ret)
-		return ret;
-	ret = vgrp_groups_init();
-	if (ret)
-		goto exit_container;
-	/* Last: the core calls device_add for existing devices right away. */
-	ret = vfio_register_frontend(&vgrp_frontend);
-	if (ret)
-		goto exit_groups;
+	for (i = 0; i < ARRAY_SIZE(vgrp_parts); i++) {
+		ret = vgrp_parts[i].init();
+		if (ret) {
+			vgrp_parts_exit(i);
+			return ret;
+		}
+	}
 	return 0;
-
-exit_groups:
-	vgrp_groups_exit();
-exit_container:
-	vgrp_container_exit();
-	return ret;
 }
 
 static void __exit vgrp_exit(void)
 {
-	vfio_unregister_frontend(&vgrp_frontend);
-	vgrp_groups_exit();
-	vgrp_container_exit();
+	vgrp_parts_exit(ARRAY_SIZE(vgrp_parts));
 }
 
 module_init(vgrp_init);

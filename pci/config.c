@@ -1395,13 +1395,10 @@ int vfio_config_init(struct vfio_pci_core_device *vdev)
 	if (vdev->intx_hidden || pdev->irq == IRQ_NOTCONNECTED)
 		vconfig[PCI_INTERRUPT_PIN] = 0;
 
-	ret = cfg_walk_caps(vdev);
-	if (ret)
-		goto err_free;
-	ret = cfg_walk_ecaps(vdev);
-	if (ret)
-		goto err_free;
-	return 0;
+	/* The capability lists, standard then extended. */
+	ret = cfg_walk_caps(vdev) ?: cfg_walk_ecaps(vdev);
+	if (!ret)
+		return 0;
 
 err_free:
 	vfio_config_free(vdev);
@@ -1544,23 +1541,21 @@ ssize_t vfio_pci_config_rw(struct vfio_pci_core_device *vdev,
 {
 	unsigned int size = vdev->pdev->cfg_size;
 	u64 pos = *ppos & VFIO_PCI_OFFSET_MASK;
-	size_t done = 0;
+	size_t done;
 	int ret;
 
 	/* Out of range is a bad address, as for any short buffer. */
 	if (pos >= size || count > size - pos)
 		return -EFAULT;
 
-	while (done < count) {
+	for (done = 0; done < count; done += ret) {
 		ret = cfg_access_one(vdev, buf + done, pos + done,
 				     count - done, iswrite);
 		if (ret < 0)
 			return ret;
-		done += ret;
 	}
-
-	*ppos += done;
-	return done;
+	*ppos += count;
+	return count;
 }
 
 /**
@@ -1580,8 +1575,7 @@ ssize_t vfio_pci_config_rw(struct vfio_pci_core_device *vdev,
  */
 bool vfio_pci_core_range_intersect_range(loff_t buf_start, size_t buf_cnt,
 					 loff_t reg_start, size_t reg_cnt,
-					 loff_t *buf_offset,
-					 size_t *intersect_count,
+					 loff_t *buf_offset, size_t *intersect_count,
 					 size_t *register_offset)
 {
 	loff_t lo = max(buf_start, reg_start);

@@ -27,9 +27,11 @@
 #include "priv.h"
 
 /* Set by the bus driver (vfio-pci's module parameters). */
-static bool vfio_pci_nointxmask;
-static bool vfio_pci_disable_vga;
-static bool vfio_pci_disable_idle_d3;
+static struct {
+	bool nointxmask;
+	bool disable_vga;
+	bool disable_idle_d3;
+} vfio_pci_params;
 
 /*
  * PFs on which our sriov_configure enabled VFs: a VF probing later
@@ -41,9 +43,9 @@ static LIST_HEAD(vfio_pci_sriov_pfs);
 void vfio_pci_core_set_params(bool nointxmask, bool is_disable_vga,
 			      bool is_disable_idle_d3)
 {
-	vfio_pci_nointxmask = nointxmask;
-	vfio_pci_disable_vga = is_disable_vga;
-	vfio_pci_disable_idle_d3 = is_disable_idle_d3;
+	vfio_pci_params.nointxmask = nointxmask;
+	vfio_pci_params.disable_vga = is_disable_vga;
+	vfio_pci_params.disable_idle_d3 = is_disable_idle_d3;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_set_params);
 
@@ -58,6 +60,20 @@ static void vfio_pci_eventfd_free_rcu(struct rcu_head *head)
 	kfree(e);
 }
 
+/* Box @ctx for RCU readers: NULL for no ctx, ERR_PTR on no memory. */
+static struct vfio_pci_eventfd *vfio_pci_eventfd_box(struct eventfd_ctx *ctx)
+{
+	struct vfio_pci_eventfd *box;
+
+	if (!ctx)
+		return NULL;
+	box = kzalloc(sizeof(*box), GFP_KERNEL_ACCOUNT);
+	if (!box)
+		return ERR_PTR(-ENOMEM);
+	box->ctx = ctx;
+	return box;
+}
+
 /*
  * Install @ctx (NULL to clear) in @slot; on success the slot owns the
  * reference. Readers run under RCU, so the old one is freed after a
@@ -67,47 +83,51 @@ int vfio_pci_eventfd_replace_locked(struct vfio_pci_core_device *vdev,
 				    struct vfio_pci_eventfd __rcu **slot,
 				    struct eventfd_ctx *ctx)
 {
-	struct vfio_pci_eventfd *new = NULL, *old;
+	struct vfio_pci_eventfd *box = vfio_pci_eventfd_box(ctx);
 
 	lockdep_assert_held(&vdev->igate);
+	if (IS_ERR(box))
+		return PTR_ERR(box);
 
-	if (ctx) {
-		new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
-		if (!new)
-			return -ENOMEM;
-		new->ctx = ctx;
-	}
-
-	old = rcu_replace_pointer(*slot, new, lockdep_is_held(&vdev->igate));
-	if (old)
-		call_rcu(&old->rcu, vfio_pci_eventfd_free_rcu);
+	box = rcu_replace_pointer(*slot, box, lockdep_is_held(&vdev->igate));
+	if (box)
+		call_rcu(&box->rcu, vfio_pci_eventfd_free_rcu);
 	return 0;
 }
 
-void vfio_pci_eventfd_signal(struct vfio_pci_eventfd __rcu **slot)
+/* Signal the eventfd in @slot; false when none is installed. */
+bool vfio_pci_eventfd_signal(struct vfio_pci_eventfd __rcu **slot)
 {
 	struct vfio_pci_eventfd *e;
+	bool found;
 
 	rcu_read_lock();
 	e = rcu_dereference(*slot);
-	if (e)
+	found = e;
+	if (found)
 		vfio_eventfd_signal(e->ctx);
 	rcu_read_unlock();
+	return found;
 }
 
 /* ---------------------------------------------------------------- */
 /* Power                                                             */
 
-/* Devices that lose their state going to D3hot need it restored. */
-static void vfio_pci_probe_power_state(struct vfio_pci_core_device *vdev)
+/*
+ * The runtime PM reference an open device holds (and a registered,
+ * closed one gives back), unless idle D3 is disabled.
+ */
+static int vfio_pci_open_pm_get(struct vfio_pci_core_device *vdev)
 {
-	struct pci_dev *pdev = vdev->pdev;
-	u16 pmcsr;
+	if (vdev->no_idle_d3)
+		return 0;
+	return pm_runtime_resume_and_get(&vdev->pdev->dev);
+}
 
-	if (!pdev->pm_cap)
-		return;
-	pci_read_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, &pmcsr);
-	vdev->pm_restore_needed = !(pmcsr & PCI_PM_CTRL_NO_SOFT_RESET);
+static void vfio_pci_open_pm_put(struct vfio_pci_core_device *vdev)
+{
+	if (!vdev->no_idle_d3)
+		pm_runtime_put(&vdev->pdev->dev);
 }
 
 /*
@@ -168,36 +188,48 @@ int vfio_pci_set_power_state(struct vfio_pci_core_device *vdev,
 int vfio_pci_runtime_pm_enter(struct vfio_pci_core_device *vdev,
 			      struct eventfd_ctx *wake)
 {
+	int ret = -EINVAL;
+
 	vfio_pci_zap_and_down_write_memory_lock(vdev);
-	if (vdev->lowpower_active) {
-		up_write(&vdev->memory_lock);
-		return -EINVAL;
+	if (!vdev->lowpower_active) {
+		vdev->lowpower_wake = wake;
+		vdev->lowpower_active = true;
+		pm_runtime_put_noidle(&vdev->pdev->dev);
+		ret = 0;
 	}
-	vdev->lowpower_active = true;
-	vdev->lowpower_wake = wake;
-	pm_runtime_put_noidle(&vdev->pdev->dev);
 	up_write(&vdev->memory_lock);
-	return 0;
+	return ret;
 }
 
-static void runtime_pm_leave_locked(struct vfio_pci_core_device *vdev)
+/*
+ * Low power exit, memory_lock held for write. @woke: the device woke
+ * on its own, which the user hears about only if it asked to.
+ */
+static void runtime_pm_leave_locked(struct vfio_pci_core_device *vdev,
+				    bool woke)
 {
+	struct eventfd_ctx *wake = vdev->lowpower_wake;
+
 	lockdep_assert_held_write(&vdev->memory_lock);
 
-	if (!vdev->lowpower_active)
+	if (woke && !wake)
 		return;
-	vdev->lowpower_active = false;
-	pm_runtime_get_noresume(&vdev->pdev->dev);
-	if (vdev->lowpower_wake) {
-		eventfd_ctx_put(vdev->lowpower_wake);
+	if (wake) {
+		if (woke)
+			vfio_eventfd_signal(wake);
+		eventfd_ctx_put(wake);
 		vdev->lowpower_wake = NULL;
+	}
+	if (vdev->lowpower_active) {
+		pm_runtime_get_noresume(&vdev->pdev->dev);
+		vdev->lowpower_active = false;
 	}
 }
 
 void vfio_pci_runtime_pm_leave(struct vfio_pci_core_device *vdev)
 {
 	down_write(&vdev->memory_lock);
-	runtime_pm_leave_locked(vdev);
+	runtime_pm_leave_locked(vdev, false);
 	up_write(&vdev->memory_lock);
 }
 
@@ -226,10 +258,7 @@ static int vfio_pci_runtime_resume(struct device *dev)
 
 	/* A wakeup the user asked to hear about ends low power. */
 	down_write(&vdev->memory_lock);
-	if (vdev->lowpower_wake) {
-		vfio_eventfd_signal(vdev->lowpower_wake);
-		runtime_pm_leave_locked(vdev);
-	}
+	runtime_pm_leave_locked(vdev, true);
 	up_write(&vdev->memory_lock);
 
 	if (vdev->rpm_intx_masked)
@@ -271,6 +300,27 @@ static bool vfio_pci_intx_broken(struct pci_dev *pdev)
 	return false;
 }
 
+/* Decide how INTx is offered; a PCI 2.3 device starts it unmasked. */
+static void vfio_pci_setup_intx(struct vfio_pci_core_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	bool use_mask = !vfio_pci_params.nointxmask;
+	u16 cmd;
+
+	vdev->intx_hidden = use_mask && vfio_pci_intx_broken(pdev);
+	vdev->intx_maskable = use_mask && !vdev->intx_hidden &&
+			      pci_intx_mask_supported(pdev);
+	if (vdev->intx_hidden) {
+		pci_info(pdev, "hiding broken INTx\n");
+		pci_intx(pdev, 0);
+	}
+
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (vdev->intx_maskable && (cmd & PCI_COMMAND_INTX_DISABLE))
+		pci_write_config_word(pdev, PCI_COMMAND,
+				      cmd & ~PCI_COMMAND_INTX_DISABLE);
+}
+
 static void vfio_pci_probe_msix(struct vfio_pci_core_device *vdev)
 {
 	struct pci_dev *pdev = vdev->pdev;
@@ -292,6 +342,33 @@ static void vfio_pci_probe_msix(struct vfio_pci_core_device *vdev)
 	vdev->msix_dynamic = pci_msix_can_alloc_dyn(pdev);
 }
 
+/*
+ * Wake the device, enable it and try a function reset. A reset that
+ * fails for want of the device lock (-EAGAIN) fails the open: the
+ * device would otherwise start half-reset.
+ */
+static int vfio_pci_wake_and_reset(struct vfio_pci_core_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	int ret = vfio_pci_open_pm_get(vdev);
+
+	if (ret < 0)
+		return ret;
+
+	/* The state saved after this must not include bus mastering. */
+	pci_clear_master(pdev);
+	ret = pci_enable_device(pdev);
+	if (!ret) {
+		ret = pci_try_reset_function(pdev);
+		vdev->reset_works = !ret;
+		if (ret != -EAGAIN)
+			return 0;
+		pci_disable_device(pdev);
+	}
+	vfio_pci_open_pm_put(vdev);
+	return ret;
+}
+
 /**
  * vfio_pci_core_enable() - first part of open_device
  * @vdev: the device
@@ -305,70 +382,47 @@ static void vfio_pci_probe_msix(struct vfio_pci_core_device *vdev)
 int vfio_pci_core_enable(struct vfio_pci_core_device *vdev)
 {
 	struct pci_dev *pdev = vdev->pdev;
-	u16 cmd;
-	int ret;
+	int ret = vfio_pci_wake_and_reset(vdev);
 
-	if (!vdev->no_idle_d3) {
-		ret = pm_runtime_resume_and_get(&pdev->dev);
-		if (ret < 0)
-			return ret;
-	}
-
-	/* The state we save must not include bus mastering. */
-	pci_clear_master(pdev);
-
-	ret = pci_enable_device(pdev);
 	if (ret)
-		goto err_power;
-
-	/* -EAGAIN: someone holds the device lock; do not open half-reset. */
-	ret = pci_try_reset_function(pdev);
-	if (ret == -EAGAIN)
-		goto err_disable;
-	vdev->reset_works = !ret;
+		return ret;
 
 	pci_save_state(pdev);
 	vdev->open_state = pci_store_saved_state(pdev);
 	if (!vdev->open_state)
 		pci_dbg(pdev, "cannot keep the open-time state\n");
 
-	vdev->intx_hidden = false;
-	vdev->intx_maskable = false;
-	if (!vfio_pci_nointxmask) {
-		if (vfio_pci_intx_broken(pdev)) {
-			pci_info(pdev, "hiding broken INTx\n");
-			vdev->intx_hidden = true;
-			pci_intx(pdev, 0);
-		} else {
-			vdev->intx_maskable = pci_intx_mask_supported(pdev);
-		}
+	vfio_pci_setup_intx(vdev);
+	ret = vfio_config_init(vdev);
+	if (ret) {
+		kfree(vdev->open_state);
+		vdev->open_state = NULL;
+		pci_disable_device(pdev);
+		vfio_pci_open_pm_put(vdev);
+		return ret;
 	}
 
-	/* INTx starts unmasked for a PCI 2.3 device. */
-	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
-	if (vdev->intx_maskable && (cmd & PCI_COMMAND_INTX_DISABLE))
-		pci_write_config_word(pdev, PCI_COMMAND,
-				      cmd & ~PCI_COMMAND_INTX_DISABLE);
-
-	ret = vfio_config_init(vdev);
-	if (ret)
-		goto err_free_state;
-
 	vfio_pci_probe_msix(vdev);
-	vdev->vga_enabled = !vfio_pci_disable_vga && vfio_pci_is_vga(pdev);
+	vdev->vga_enabled = !vfio_pci_params.disable_vga &&
+			    vfio_pci_is_vga(pdev);
 	return 0;
-
-err_free_state:
-	kfree(vdev->open_state);
-	vdev->open_state = NULL;
-err_disable:
-	pci_disable_device(pdev);
-err_power:
-	if (!vdev->no_idle_d3)
-		pm_runtime_put(&pdev->dev);
-	return ret;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_enable);
+
+/* Count the open VFs of a PF (@delta +1 or -1, never below zero). */
+static void vfio_pci_vf_users_add(struct vfio_pci_core_device *vdev,
+				  int delta)
+{
+	struct vfio_pci_vf_token *token;
+
+	if (!vdev->pf_core)
+		return;
+	token = vdev->pf_core->vf_token;
+	mutex_lock(&token->lock);
+	if (delta > 0 || token->users)
+		token->users += delta;
+	mutex_unlock(&token->lock);
+}
 
 /**
  * vfio_pci_core_finish_enable() - last part of open_device
@@ -376,41 +430,66 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_enable);
  */
 void vfio_pci_core_finish_enable(struct vfio_pci_core_device *vdev)
 {
-	struct vfio_pci_vf_token *token;
-
 	vfio_pci_probe_mmaps(vdev);
-
 	/* An open VF makes its PF demand the token from new users. */
-	if (vdev->pf_core) {
-		token = vdev->pf_core->vf_token;
-		mutex_lock(&token->lock);
-		token->users++;
-		mutex_unlock(&token->lock);
-	}
+	vfio_pci_vf_users_add(vdev, 1);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_finish_enable);
 
 static void vfio_pci_dev_set_try_reset(struct vfio_device_set *dev_set);
 
-/* Reset the function, if we can take the locks a reset needs. */
+/*
+ * Reset the function, if we can take the locks a reset needs: its
+ * upstream bridge's (if any), then its own. pci_try_reset_function()
+ * would save and restore the state itself, overwriting the open-time
+ * state just loaded, so the locks are taken by hand.
+ */
 static void vfio_pci_close_reset(struct vfio_pci_core_device *vdev)
 {
-	struct pci_dev *pdev = vdev->pdev;
-	struct pci_dev *bridge = pci_upstream_bridge(pdev);
+	struct pci_dev *chain[] = { pci_upstream_bridge(vdev->pdev),
+				    vdev->pdev };
+	unsigned int held;
 
-	/*
-	 * pci_try_reset_function() would save and restore the state,
-	 * overwriting the open-time state loaded above; lock by hand.
-	 */
-	if (bridge && !pci_dev_trylock(bridge))
-		return;
-	if (pci_dev_trylock(pdev)) {
-		if (!__pci_reset_function_locked(pdev))
-			vdev->needs_reset = false;
-		pci_dev_unlock(pdev);
+	for (held = 0; held < ARRAY_SIZE(chain); held++)
+		if (chain[held] && !pci_dev_trylock(chain[held]))
+			break;
+
+	if (held == ARRAY_SIZE(chain) &&
+	    !__pci_reset_function_locked(vdev->pdev))
+		vdev->needs_reset = false;
+
+	while (held--)
+		if (chain[held])
+			pci_dev_unlock(chain[held]);
+}
+
+/* Unmap the BARs user access mapped, releasing their regions. */
+static void vfio_pci_unmap_bars(struct vfio_pci_core_device *vdev)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		void __iomem *io = vdev->barmap[bar];
+
+		vdev->barmap[bar] = NULL;
+		if (io) {
+			pci_iounmap(vdev->pdev, io);
+			pci_release_selected_regions(vdev->pdev, 1 << bar);
+		}
 	}
-	if (bridge)
-		pci_dev_unlock(bridge);
+	vfio_pci_release_subpage_reservations(vdev);
+}
+
+/* Let each device-specific region go, then the array. */
+static void vfio_pci_drop_regions(struct vfio_pci_core_device *vdev)
+{
+	struct vfio_pci_region *r, *end = vdev->region + vdev->num_regions;
+
+	for (r = vdev->region; r < end; r++)
+		r->ops->release(vdev, r);
+	vdev->num_regions = 0;
+	kfree(vdev->region);
+	vdev->region = NULL;
 }
 
 /**
@@ -423,8 +502,7 @@ static void vfio_pci_close_reset(struct vfio_pci_core_device *vdev)
 void vfio_pci_core_disable(struct vfio_pci_core_device *vdev)
 {
 	struct pci_dev *pdev = vdev->pdev;
-	bool restore = true;
-	int i;
+	bool have_state;
 
 	lockdep_assert_held(&vdev->vdev.dev_set->lock);
 
@@ -438,30 +516,14 @@ void vfio_pci_core_disable(struct vfio_pci_core_device *vdev)
 	vfio_pci_set_power_state(vdev, PCI_D0);
 	up_write(&vdev->memory_lock);
 
-	/* No more DMA. */
+	/* No more DMA, and nothing the user set up survives. */
 	pci_clear_master(pdev);
-
 	vfio_pci_irqs_teardown(vdev);
 	vfio_pci_ioeventfds_release(vdev);
 	vdev->intx_user_disabled = false;
-
-	for (i = 0; i < vdev->num_regions; i++)
-		vdev->region[i].ops->release(vdev, &vdev->region[i]);
-	vdev->num_regions = 0;
-	kfree(vdev->region);
-	vdev->region = NULL;
-
+	vfio_pci_drop_regions(vdev);
 	vfio_config_free(vdev);
-
-	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
-		if (!vdev->barmap[i])
-			continue;
-		pci_iounmap(pdev, vdev->barmap[i]);
-		pci_release_selected_regions(pdev, 1 << i);
-		vdev->barmap[i] = NULL;
-	}
-	vfio_pci_release_subpage_reservations(vdev);
-
+	vfio_pci_unmap_bars(vdev);
 	vdev->needs_reset = true;
 
 	/*
@@ -469,14 +531,12 @@ void vfio_pci_core_disable(struct vfio_pci_core_device *vdev)
 	 * reset still beats nothing; without a reset, restoring the
 	 * current state would be busy work.
 	 */
-	if (pci_load_and_free_saved_state(pdev, &vdev->open_state)) {
+	have_state = !pci_load_and_free_saved_state(pdev, &vdev->open_state);
+	if (!have_state)
 		pci_info(pdev, "open-time state lost\n");
-		restore = vdev->reset_works;
-		if (restore)
+	if (have_state || vdev->reset_works) {
+		if (!have_state)
 			pci_save_state(pdev);
-	}
-
-	if (restore) {
 		/* As pci_reset_function() does: quiet INTx and MSI first. */
 		pci_write_config_word(pdev, PCI_COMMAND,
 				      PCI_COMMAND_INTX_DISABLE);
@@ -484,39 +544,29 @@ void vfio_pci_core_disable(struct vfio_pci_core_device *vdev)
 			vfio_pci_close_reset(vdev);
 		pci_restore_state(pdev);
 	}
-
 	pci_disable_device(pdev);
 
 	/* The last user of a slot or bus may now reset it all. */
 	vfio_pci_dev_set_try_reset(vdev->vdev.dev_set);
-
-	if (!vdev->no_idle_d3)
-		pm_runtime_put(&pdev->dev);
+	vfio_pci_open_pm_put(vdev);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_disable);
 
 void vfio_pci_core_close_device(struct vfio_device *core_vdev)
 {
 	struct vfio_pci_core_device *vdev = vfio_pci_core(core_vdev);
-	struct vfio_pci_vf_token *token;
 
-	if (vdev->pf_core) {
-		token = vdev->pf_core->vf_token;
-		mutex_lock(&token->lock);
-		if (token->users)
-			token->users--;
-		mutex_unlock(&token->lock);
-	}
+	vfio_pci_vf_users_add(vdev, -1);
+
+	/* The error and request channels end with the user's session. */
+	mutex_lock(&vdev->igate);
+	vfio_pci_eventfd_replace_locked(vdev, &vdev->req_trigger, NULL);
+	vfio_pci_eventfd_replace_locked(vdev, &vdev->err_trigger, NULL);
+	mutex_unlock(&vdev->igate);
 
 	vfio_pci_core_disable(vdev);
-
-	mutex_lock(&vdev->igate);
-	vfio_pci_eventfd_replace_locked(vdev, &vdev->err_trigger, NULL);
-	vfio_pci_eventfd_replace_locked(vdev, &vdev->req_trigger, NULL);
-	mutex_unlock(&vdev->igate);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_close_device);
-
 /* ---------------------------------------------------------------- */
 /* Slot and bus resets                                               */
 
@@ -590,34 +640,53 @@ static struct pci_dev *dev_set_reset_target(struct vfio_device_set *dev_set)
 	return pdev;
 }
 
+/* Undo @undo on the first @n members of @dev_set (all: UINT_MAX). */
+static void dev_set_undo_first(struct vfio_device_set *dev_set,
+			       unsigned int n,
+			       void (*undo)(struct vfio_pci_core_device *))
+{
+	struct vfio_pci_core_device *cur;
+
+	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
+		if (!n--)
+			return;
+		undo(cur);
+	}
+}
+
+static void member_pm_put(struct vfio_pci_core_device *vdev)
+{
+	pm_runtime_put(&vdev->pdev->dev);
+}
+
+static void member_memory_unlock(struct vfio_pci_core_device *vdev)
+{
+	up_write(&vdev->memory_lock);
+}
+
 /* Wake every member for the reset; all or none keep a reference. */
 static int dev_set_pm_get(struct vfio_device_set *dev_set)
 {
 	struct vfio_pci_core_device *cur;
-	int ret;
+	unsigned int woken = 0;
+	int ret = 0;
 
 	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
 		ret = pm_runtime_resume_and_get(&cur->pdev->dev);
-		if (ret)
-			goto err_put;
+		if (ret) {
+			dev_set_undo_first(dev_set, woken, member_pm_put);
+			break;
+		}
+		woken++;
 	}
-	return 0;
-
-err_put:
-	list_for_each_entry_continue_reverse(cur, &dev_set->device_list,
-					     vdev.dev_set_list)
-		pm_runtime_put(&cur->pdev->dev);
 	return ret;
 }
 
-static void dev_set_pm_put(struct vfio_device_set *dev_set)
-{
-	struct vfio_pci_core_device *cur;
-
-	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list)
-		pm_runtime_put(&cur->pdev->dev);
-}
-
+/*
+ * A member may join a hot reset if the user proved it owns it (it is
+ * in one of @files) and BAR access to it can be stopped now: taking
+ * several memory_locks could deadlock, so only try, and back off.
+ */
 static bool vdev_in_files(struct vfio_pci_core_device *vdev,
 			  struct file **files, unsigned int nfiles)
 {
@@ -627,6 +696,17 @@ static bool vdev_in_files(struct vfio_pci_core_device *vdev,
 		if (vfio_file_has_dev(files[i], &vdev->vdev))
 			return true;
 	return false;
+}
+
+static int hot_reset_claim(struct vfio_pci_core_device *vdev,
+			   struct file **files, unsigned int nfiles)
+{
+	if (!files || !vdev_in_files(vdev, files, nfiles))
+		return -EINVAL;
+	if (!down_write_trylock(&vdev->memory_lock))
+		return -EBUSY;
+	vfio_pci_zap_bars(vdev);
+	return 0;
 }
 
 /*
@@ -639,57 +719,35 @@ int vfio_pci_dev_set_hot_reset(struct vfio_pci_core_device *vdev,
 {
 	struct vfio_device_set *dev_set = vdev->vdev.dev_set;
 	struct vfio_pci_core_device *cur;
-	unsigned int locked = 0, i;
-	struct pci_dev *pdev;
-	int ret = 0;
+	unsigned int claimed = 0;
+	struct pci_dev *target;
+	int ret;
 
 	mutex_lock(&dev_set->lock);
-
-	pdev = dev_set_reset_target(dev_set);
-	if (!pdev) {
-		ret = -EINVAL;
-		goto out_unlock;
+	target = dev_set_reset_target(dev_set);
+	/* Some members may be runtime suspended: wake them all. */
+	ret = target ? dev_set_pm_get(dev_set) : -EINVAL;
+	if (ret) {
+		mutex_unlock(&dev_set->lock);
+		return ret;
 	}
 
-	/* Some members may be runtime suspended. */
-	ret = dev_set_pm_get(dev_set);
-	if (ret)
-		goto out_unlock;
-
-	/*
-	 * Stop BAR access on every member. Taking several memory_locks
-	 * could deadlock, so only try, and back off on contention.
-	 */
 	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
-		if (!files || !vdev_in_files(cur, files, nfiles)) {
-			ret = -EINVAL;
+		ret = hot_reset_claim(cur, files, nfiles);
+		if (ret)
 			break;
-		}
-		if (!down_write_trylock(&cur->memory_lock)) {
-			ret = -EBUSY;
-			break;
-		}
-		locked++;
-		vfio_pci_zap_bars(cur);
+		claimed++;
 	}
-
 	if (!ret) {
 		/* A bus reset wakes functions in D3 without us: be in D0. */
 		list_for_each_entry(cur, &dev_set->device_list,
 				    vdev.dev_set_list)
 			vfio_pci_set_power_state(cur, PCI_D0);
-		ret = pci_reset_bus(pdev);
+		ret = pci_reset_bus(target);
 	}
 
-	i = 0;
-	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
-		if (i++ == locked)
-			break;
-		up_write(&cur->memory_lock);
-	}
-
-	dev_set_pm_put(dev_set);
-out_unlock:
+	dev_set_undo_first(dev_set, claimed, member_memory_unlock);
+	dev_set_undo_first(dev_set, UINT_MAX, member_pm_put);
 	mutex_unlock(&dev_set->lock);
 	return ret;
 }
@@ -702,9 +760,9 @@ out_unlock:
 static void vfio_pci_dev_set_try_reset(struct vfio_device_set *dev_set)
 {
 	struct vfio_pci_core_device *cur;
+	struct pci_dev *target;
 	bool dirty = false;
-	struct pci_dev *pdev;
-	int ret;
+	bool reset_ok;
 
 	/* The device being closed still counts as open. */
 	if (vfio_device_set_open_count(dev_set) > 1)
@@ -712,21 +770,14 @@ static void vfio_pci_dev_set_try_reset(struct vfio_device_set *dev_set)
 
 	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list)
 		dirty |= cur->needs_reset;
-	if (!dirty)
+	target = dirty ? dev_set_reset_target(dev_set) : NULL;
+	if (!target || dev_set_pm_get(dev_set))
 		return;
 
-	pdev = dev_set_reset_target(dev_set);
-	if (!pdev)
-		return;
-	if (dev_set_pm_get(dev_set))
-		return;
-
-	ret = pci_reset_bus(pdev);
+	reset_ok = !pci_reset_bus(target);
 	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list)
-		if (!ret)
-			cur->needs_reset = false;
-
-	dev_set_pm_put(dev_set);
+		cur->needs_reset &= !reset_ok;
+	dev_set_undo_first(dev_set, UINT_MAX, member_pm_put);
 }
 
 /* ---------------------------------------------------------------- */
@@ -749,20 +800,17 @@ int vfio_pci_core_register_dev_region(struct vfio_pci_core_device *vdev,
 				      const struct vfio_pci_regops *ops,
 				      size_t size, u32 flags, void *data)
 {
-	struct vfio_pci_region *regions, *r;
+	struct vfio_pci_region *grown;
 
-	regions = krealloc_array(vdev->region, vdev->num_regions + 1,
-				 sizeof(*regions), GFP_KERNEL_ACCOUNT);
-	if (!regions)
+	grown = krealloc_array(vdev->region, vdev->num_regions + 1,
+			       sizeof(*grown), GFP_KERNEL_ACCOUNT);
+	if (!grown)
 		return -ENOMEM;
-	vdev->region = regions;
-
-	r = &regions[vdev->num_regions];
-	*r = (struct vfio_pci_region) {
+	grown[vdev->num_regions++] = (struct vfio_pci_region) {
 		.type = type, .subtype = subtype, .ops = ops,
 		.data = data, .size = size, .flags = flags,
 	};
-	vdev->num_regions++;
+	vdev->region = grown;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_register_dev_region);
@@ -771,22 +819,16 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_register_dev_region);
 void vfio_pci_core_request(struct vfio_device *core_vdev, unsigned int count)
 {
 	struct vfio_pci_core_device *vdev = vfio_pci_core(core_vdev);
-	struct pci_dev *pdev = vdev->pdev;
-	struct vfio_pci_eventfd *e;
 
-	rcu_read_lock();
-	e = rcu_dereference(vdev->req_trigger);
-	if (e) {
-		if (!(count % 10))
-			pci_notice_ratelimited(pdev,
-					       "asking the user to release the device (#%u)\n",
+	if (vfio_pci_eventfd_signal(&vdev->req_trigger)) {
+		if (count % 10 == 0)
+			pci_notice_ratelimited(vdev->pdev,
+					       "asked the user to release the device (#%u)\n",
 					       count);
-		vfio_eventfd_signal(e->ctx);
-	} else if (!count) {
-		pci_warn(pdev,
+	} else if (count == 0) {
+		pci_warn(vdev->pdev,
 			 "no request channel: waiting for the user to release the device\n");
 	}
-	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_request);
 
@@ -794,62 +836,41 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_request);
  * A PF and its VFs trust each other to some degree (the PF can reset
  * them all, and often sees their data), so when both are vfio devices
  * their users must share a secret: the VF token, a UUID the PF's user
- * sets and a VF's user must present when opening the VF.
+ * sets and a VF's user must present when opening the VF. A PF whose
+ * VFs are in use demands it too; otherwise a token given to the PF
+ * becomes the new one.
  *
  * @token is NULL when the user gave none.
  */
 static int vfio_pci_check_vf_token(struct vfio_pci_core_device *vdev,
 				   const uuid_t *token)
 {
-	struct vfio_pci_core_device *pf = vdev->pf_core;
-	struct vfio_pci_vf_token *t;
+	bool is_vf = vdev->pdev->is_virtfn;
+	struct vfio_pci_vf_token *t = vdev->vf_token;
 	int ret = 0;
 
-	if (vdev->pdev->is_virtfn) {
-		if (!pf) {
-			if (!token)
-				return 0;	/* PF not ours: no token */
-			pci_info_ratelimited(vdev->pdev,
-					     "VF token given but the PF is not bound to vfio-pci\n");
-			return -EINVAL;
-		}
-		if (!token) {
-			pci_info_ratelimited(vdev->pdev,
-					     "VF token required to access device\n");
-			return -EACCES;
-		}
-		t = pf->vf_token;
-		mutex_lock(&t->lock);
-		if (!uuid_equal(token, &t->uuid))
-			ret = -EACCES;
-		mutex_unlock(&t->lock);
-		if (ret)
-			pci_info_ratelimited(vdev->pdev,
-					     "incorrect VF token provided for device\n");
-		return ret;
-	}
+	if (is_vf)
+		t = vdev->pf_core ? vdev->pf_core->vf_token : NULL;
 
-	t = vdev->vf_token;
 	if (!t) {
+		/* No token to check: giving one is a user error. */
 		if (!token)
 			return 0;
-		pci_info_ratelimited(vdev->pdev,
-				     "VF token given for a device that is neither PF nor VF\n");
+		pci_info_ratelimited(vdev->pdev, "%s\n",
+				     is_vf ? "VF token given but the PF is not bound to vfio-pci" :
+					     "VF token given for a device that is neither PF nor VF");
 		return -EINVAL;
 	}
 
-	/*
-	 * A PF with VFs in use demands the current token; otherwise a
-	 * token given here becomes the new one.
-	 */
 	mutex_lock(&t->lock);
-	if (t->users) {
-		if (!token || !uuid_equal(token, &t->uuid))
-			ret = -EACCES;
-	} else if (token) {
-		uuid_copy(&t->uuid, token);
+	if (!is_vf && !t->users) {
+		if (token)
+			uuid_copy(&t->uuid, token);
+	} else if (!token || !uuid_equal(token, &t->uuid)) {
+		ret = -EACCES;
 	}
 	mutex_unlock(&t->lock);
+
 	if (ret)
 		pci_info_ratelimited(vdev->pdev, "%s VF token for device\n",
 				     token ? "incorrect" : "missing");
@@ -859,6 +880,29 @@ static int vfio_pci_check_vf_token(struct vfio_pci_core_device *vdev,
 #define VF_TOKEN_OPT	"vf_token="
 
 /*
+ * The options after the device name: space separated, the only one
+ * vf_token=<uuid>, at most once. -EINVAL for anything else.
+ */
+static int vfio_pci_parse_match_opts(const char *opts, uuid_t *token,
+				     bool *have_token)
+{
+	const size_t optlen = strlen(VF_TOKEN_OPT);
+	int ret;
+
+	for (opts += strspn(opts, " "); *opts; opts += strspn(opts, " ")) {
+		if (*have_token || strncmp(opts, VF_TOKEN_OPT, optlen) ||
+		    strnlen(opts + optlen, UUID_STRING_LEN) < UUID_STRING_LEN)
+			return -EINVAL;
+		ret = uuid_parse(opts + optlen, token);
+		if (ret)
+			return ret;
+		*have_token = true;
+		opts += optlen + UUID_STRING_LEN;
+	}
+	return 0;
+}
+
+/*
  * Does @buf name this device? "<pci name>" optionally followed by
  * space-separated options; the only option is vf_token=<uuid>.
  */
@@ -866,38 +910,21 @@ int vfio_pci_core_match(struct vfio_device *core_vdev, char *buf)
 {
 	struct vfio_pci_core_device *vdev = vfio_pci_core(core_vdev);
 	const char *name = pci_name(vdev->pdev);
-	size_t name_len = strlen(name);
+	size_t len = strlen(name);
 	bool have_token = false;
 	uuid_t token;
 	int ret;
 
-	if (strncmp(buf, name, name_len))
+	if (strncmp(buf, name, len))
 		return 0;
-	buf += name_len;
 	/* "0000:00:01.1" must not match "0000:00:01.10". */
-	if (*buf && *buf != ' ')
+	if (buf[len] && buf[len] != ' ')
 		return 0;
 
-	while (*buf) {
-		if (*buf == ' ') {
-			buf++;
-			continue;
-		}
-		if (have_token || strncmp(buf, VF_TOKEN_OPT,
-					  strlen(VF_TOKEN_OPT)))
-			return -EINVAL;	/* unknown or repeated option */
-		buf += strlen(VF_TOKEN_OPT);
-		if (strlen(buf) < UUID_STRING_LEN)
-			return -EINVAL;
-		ret = uuid_parse(buf, &token);
-		if (ret)
-			return ret;
-		have_token = true;
-		buf += UUID_STRING_LEN;
-	}
-
-	ret = vfio_pci_check_vf_token(vdev, have_token ? &token : NULL);
-	return ret ? ret : 1;
+	ret = vfio_pci_parse_match_opts(buf + len, &token, &have_token);
+	if (!ret)
+		ret = vfio_pci_check_vf_token(vdev, have_token ? &token : NULL);
+	return ret ?: 1;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_match);
 
@@ -911,87 +938,155 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_match);
 static int vfio_pci_bus_notify(struct notifier_block *nb,
 			       unsigned long action, void *data)
 {
-	struct vfio_pci_core_device *vdev =
+	struct vfio_pci_core_device *pf =
 		container_of(nb, struct vfio_pci_core_device, bus_nb);
-	struct pci_dev *pdev = to_pci_dev(data);
-	struct pci_driver *drv;
+	struct pci_dev *vf = to_pci_dev(data);
+	struct pci_driver *pf_drv = pci_dev_driver(pf->pdev);
+	struct pci_driver *vf_drv;
 
-	if (!pdev->is_virtfn || pci_physfn(pdev) != vdev->pdev)
+	if (!vf->is_virtfn || pci_physfn(vf) != pf->pdev)
 		return 0;
 
-	if (action == BUS_NOTIFY_ADD_DEVICE) {
-		pci_info(vdev->pdev, "setting driver_override of VF %s\n",
-			 pci_name(pdev));
-		if (device_set_driver_override(&pdev->dev,
-					       vdev->vdev.ops->name))
-			pci_warn(vdev->pdev,
-				 "cannot set driver_override of VF %s\n",
-				 pci_name(pdev));
-	} else if (action == BUS_NOTIFY_BOUND_DRIVER) {
-		drv = pci_dev_driver(pdev);
-		if (drv && drv != pci_dev_driver(vdev->pdev))
-			pci_warn(vdev->pdev,
+	switch (action) {
+	case BUS_NOTIFY_ADD_DEVICE:
+		pci_info(pf->pdev, "setting driver_override of VF %s\n",
+			 pci_name(vf));
+		if (device_set_driver_override(&vf->dev, pf->vdev.ops->name))
+			pci_warn(pf->pdev, "cannot set driver_override of VF %s\n",
+				 pci_name(vf));
+		break;
+	case BUS_NOTIFY_BOUND_DRIVER:
+		vf_drv = pci_dev_driver(vf);
+		if (vf_drv && vf_drv != pf_drv)
+			pci_warn(pf->pdev,
 				 "VF %s bound to driver %s while PF bound to driver %s\n",
-				 pci_name(pdev), drv->name,
-				 pci_dev_driver(vdev->pdev)->name);
+				 pci_name(vf), vf_drv->name, pf_drv->name);
+		break;
 	}
 	return 0;
 }
 
+/*
+ * The vfio PF of a VF, if its PF enabled SR-IOV through us. It stays
+ * ours until the VF is gone: the VF's removal is part of
+ * pci_disable_sriov().
+ */
+static struct vfio_pci_core_device *vfio_pci_find_pf(struct pci_dev *physfn)
+{
+	struct vfio_pci_core_device *cur, *found = NULL;
+
+	mutex_lock(&vfio_pci_sriov_pfs_lock);
+	list_for_each_entry(cur, &vfio_pci_sriov_pfs, pf_list_node)
+		if (cur->pdev == physfn)
+			found = cur;
+	mutex_unlock(&vfio_pci_sriov_pfs_lock);
+	return found;
+}
+
+static void vfio_pci_vf_token_free(struct vfio_pci_core_device *vdev)
+{
+	struct vfio_pci_vf_token *t = vdev->vf_token;
+
+	vdev->vf_token = NULL;
+	WARN_ON(t->users);
+	mutex_destroy(&t->lock);
+	kfree(t);
+}
+
+/* Registration step: a VF finds its PF, a PF makes its VF token. */
 static int vfio_pci_vf_init(struct vfio_pci_core_device *vdev)
 {
 	struct pci_dev *pdev = vdev->pdev;
-	struct vfio_pci_core_device *cur;
+	struct vfio_pci_vf_token *t;
 	int ret;
 
-	if (pdev->is_virtfn) {
-		/*
-		 * Our PF stays ours until its VFs are gone: the VF's
-		 * removal is part of pci_disable_sriov().
-		 */
-		mutex_lock(&vfio_pci_sriov_pfs_lock);
-		list_for_each_entry(cur, &vfio_pci_sriov_pfs, pf_list_node) {
-			if (cur->pdev == pci_physfn(pdev)) {
-				vdev->pf_core = cur;
-				break;
-			}
-		}
-		mutex_unlock(&vfio_pci_sriov_pfs_lock);
-		return 0;
-	}
-
+	if (pdev->is_virtfn)
+		vdev->pf_core = vfio_pci_find_pf(pci_physfn(pdev));
 	if (!pdev->is_physfn)
 		return 0;
 
-	vdev->vf_token = kzalloc(sizeof(*vdev->vf_token), GFP_KERNEL);
-	if (!vdev->vf_token)
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
 		return -ENOMEM;
-	mutex_init(&vdev->vf_token->lock);
-	uuid_gen(&vdev->vf_token->uuid);
+	mutex_init(&t->lock);
+	uuid_gen(&t->uuid);
+	vdev->vf_token = t;
 
 	vdev->bus_nb.notifier_call = vfio_pci_bus_notify;
 	ret = bus_register_notifier(&pci_bus_type, &vdev->bus_nb);
 	if (ret)
-		goto err_free_token;
-	return 0;
-
-err_free_token:
-	mutex_destroy(&vdev->vf_token->lock);
-	kfree(vdev->vf_token);
-	vdev->vf_token = NULL;
+		vfio_pci_vf_token_free(vdev);
 	return ret;
 }
 
 static void vfio_pci_vf_uninit(struct vfio_pci_core_device *vdev)
 {
-	if (!vdev->vf_token)
-		return;
+	if (vdev->vf_token) {
+		bus_unregister_notifier(&pci_bus_type, &vdev->bus_nb);
+		vfio_pci_vf_token_free(vdev);
+	}
+}
 
-	bus_unregister_notifier(&pci_bus_type, &vdev->bus_nb);
-	WARN_ON(vdev->vf_token->users);
-	mutex_destroy(&vdev->vf_token->lock);
-	kfree(vdev->vf_token);
-	vdev->vf_token = NULL;
+/*
+ * Joining vfio_pci_sriov_pfs is the right to enable SR-IOV, once,
+ * until it is disabled again: false if this PF already has it.
+ */
+static bool vfio_pci_sriov_pf_add(struct vfio_pci_core_device *vdev)
+{
+	bool joined;
+
+	mutex_lock(&vfio_pci_sriov_pfs_lock);
+	joined = list_empty(&vdev->pf_list_node);
+	if (joined)
+		list_add_tail(&vdev->pf_list_node, &vfio_pci_sriov_pfs);
+	mutex_unlock(&vfio_pci_sriov_pfs_lock);
+	return joined;
+}
+
+static void vfio_pci_sriov_pf_del(struct vfio_pci_core_device *vdev)
+{
+	/*
+	 * Without memory_lock: racing a power change costs at most an
+	 * -EBUSY that leaves the device in D0.
+	 */
+	vdev->sriov_enabled = false;
+	mutex_lock(&vfio_pci_sriov_pfs_lock);
+	list_del_init(&vdev->pf_list_node);
+	mutex_unlock(&vfio_pci_sriov_pfs_lock);
+}
+
+static int vfio_pci_sriov_enable(struct vfio_pci_core_device *vdev,
+				 int nr_virtfn)
+{
+	struct device *dev = &vdev->pdev->dev;
+	int ret;
+
+	if (!vfio_pci_sriov_pf_add(vdev))
+		return -EINVAL;
+
+	/*
+	 * The PF must be in D0 while VFs exist; it may be runtime
+	 * suspended or put in D3hot by its user, and a config write can
+	 * race with us, hence memory_lock.
+	 */
+	ret = pm_runtime_resume_and_get(dev);
+	if (ret)
+		goto err_leave_list;
+	down_write(&vdev->memory_lock);
+	vdev->sriov_enabled = true;
+	vfio_pci_set_power_state(vdev, PCI_D0);
+	up_write(&vdev->memory_lock);
+
+	ret = pci_enable_sriov(vdev->pdev, nr_virtfn);
+	if (ret)
+		goto err_pm_put;
+	return nr_virtfn;
+
+err_pm_put:
+	pm_runtime_put(dev);
+err_leave_list:
+	vfio_pci_sriov_pf_del(vdev);
+	return ret;
 }
 
 /**
@@ -1005,65 +1100,26 @@ int vfio_pci_core_sriov_configure(struct vfio_pci_core_device *vdev,
 				  int nr_virtfn)
 {
 	struct pci_dev *pdev = vdev->pdev;
-	int ret = 0;
 
 	device_lock_assert(&pdev->dev);
 
-	if (nr_virtfn) {
-		/*
-		 * Joining the list is the right to enable SR-IOV, once,
-		 * until it is disabled again.
-		 */
-		mutex_lock(&vfio_pci_sriov_pfs_lock);
-		if (!list_empty(&vdev->pf_list_node)) {
-			mutex_unlock(&vfio_pci_sriov_pfs_lock);
-			return -EINVAL;
-		}
-		list_add_tail(&vdev->pf_list_node, &vfio_pci_sriov_pfs);
-		mutex_unlock(&vfio_pci_sriov_pfs_lock);
-
-		/*
-		 * The PF must be in D0 while VFs exist; it may be runtime
-		 * suspended or put in D3hot by its user, and a config
-		 * write can race with us, hence memory_lock.
-		 */
-		ret = pm_runtime_resume_and_get(&pdev->dev);
-		if (ret)
-			goto out_del;
-
-		down_write(&vdev->memory_lock);
-		vfio_pci_set_power_state(vdev, PCI_D0);
-		vdev->sriov_enabled = true;
-		up_write(&vdev->memory_lock);
-
-		ret = pci_enable_sriov(pdev, nr_virtfn);
-		if (ret) {
-			pm_runtime_put(&pdev->dev);
-			goto out_del;
-		}
-		return nr_virtfn;
-	}
+	if (nr_virtfn)
+		return vfio_pci_sriov_enable(vdev, nr_virtfn);
 
 	if (pci_num_vf(pdev)) {
 		pci_disable_sriov(pdev);
 		pm_runtime_put(&pdev->dev);
 	}
-
-out_del:
-	/*
-	 * Without memory_lock: racing a power change costs at most an
-	 * -EBUSY that leaves the device in D0.
-	 */
-	vdev->sriov_enabled = false;
-	mutex_lock(&vfio_pci_sriov_pfs_lock);
-	list_del_init(&vdev->pf_list_node);
-	mutex_unlock(&vfio_pci_sriov_pfs_lock);
-	return ret;
+	vfio_pci_sriov_pf_del(vdev);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_sriov_configure);
 
 /* ---------------------------------------------------------------- */
 /* VGA                                                               */
+
+#define VFIO_PCI_VGA_RSRC_ALL	(VGA_RSRC_NORMAL_IO | VGA_RSRC_NORMAL_MEM | \
+				 VGA_RSRC_LEGACY_IO | VGA_RSRC_LEGACY_MEM)
 
 /*
  * What we tell the VGA arbiter we decode. We know nothing about the
@@ -1073,13 +1129,12 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_sriov_configure);
  */
 static unsigned int vfio_pci_vga_decode(struct pci_dev *pdev, bool single_vga)
 {
-	unsigned int all = VGA_RSRC_NORMAL_IO | VGA_RSRC_NORMAL_MEM |
-			   VGA_RSRC_LEGACY_IO | VGA_RSRC_LEGACY_MEM;
 	struct pci_dev *other = NULL;
 	unsigned char last_bus;
 
-	if (single_vga || !vfio_pci_disable_vga || pci_is_root_bus(pdev->bus))
-		return all;
+	if (single_vga || !vfio_pci_params.disable_vga ||
+	    pci_is_root_bus(pdev->bus))
+		return VFIO_PCI_VGA_RSRC_ALL;
 
 	last_bus = pci_bus_max_busnr(pdev->bus);
 	while ((other = pci_get_class(PCI_CLASS_DISPLAY_VGA << 8, other))) {
@@ -1089,42 +1144,39 @@ static unsigned int vfio_pci_vga_decode(struct pci_dev *pdev, bool single_vga)
 		if (other->bus->number >= pdev->bus->number &&
 		    other->bus->number <= last_bus) {
 			pci_dev_put(other);
-			return all;
+			return VFIO_PCI_VGA_RSRC_ALL;
 		}
 	}
 	return VGA_RSRC_NORMAL_IO | VGA_RSRC_NORMAL_MEM;
 }
 
+/*
+ * Registration step for VGA devices: evict a firmware framebuffer
+ * driver, then tell the arbiter what we decode.
+ */
 static int vfio_pci_vga_init(struct vfio_pci_core_device *vdev)
 {
 	struct pci_dev *pdev = vdev->pdev;
-	int ret;
+	int ret = 0;
 
-	if (!vfio_pci_is_vga(pdev))
-		return 0;
-
-	/* A firmware framebuffer driver must not keep using the device. */
-	ret = aperture_remove_conflicting_pci_devices(pdev,
-						      vdev->vdev.ops->name);
-	if (ret)
-		return ret;
-
-	ret = vga_client_register(pdev, vfio_pci_vga_decode);
-	if (ret)
-		return ret;
-	vga_set_legacy_decoding(pdev, vfio_pci_vga_decode(pdev, false));
-	return 0;
+	if (vfio_pci_is_vga(pdev)) {
+		ret = aperture_remove_conflicting_pci_devices(pdev,
+							      vdev->vdev.ops->name);
+		if (!ret)
+			ret = vga_client_register(pdev, vfio_pci_vga_decode);
+		if (!ret)
+			vga_set_legacy_decoding(pdev,
+						vfio_pci_vga_decode(pdev, false));
+	}
+	return ret;
 }
 
 static void vfio_pci_vga_uninit(struct vfio_pci_core_device *vdev)
 {
-	struct pci_dev *pdev = vdev->pdev;
-
-	if (!vfio_pci_is_vga(pdev))
-		return;
-	vga_client_unregister(pdev);
-	vga_set_legacy_decoding(pdev, VGA_RSRC_NORMAL_IO | VGA_RSRC_NORMAL_MEM |
-				      VGA_RSRC_LEGACY_IO | VGA_RSRC_LEGACY_MEM);
+	if (vfio_pci_is_vga(vdev->pdev)) {
+		vga_client_unregister(vdev->pdev);
+		vga_set_legacy_decoding(vdev->pdev, VFIO_PCI_VGA_RSRC_ALL);
+	}
 }
 
 /* ---------------------------------------------------------------- */
@@ -1133,19 +1185,26 @@ static void vfio_pci_vga_uninit(struct vfio_pci_core_device *vdev)
 int vfio_pci_core_init_dev(struct vfio_device *core_vdev)
 {
 	struct vfio_pci_core_device *vdev = vfio_pci_core(core_vdev);
+	struct list_head *lists[] = {
+		&vdev->ioeventfds_list, &vdev->subpage_reservations,
+		&vdev->pf_list_node,	/* empty: not on vfio_pci_sriov_pfs */
+	};
+	unsigned int i;
 
 	vdev->pdev = to_pci_dev(core_vdev->dev);
+	vdev->no_idle_d3 = vfio_pci_params.disable_idle_d3;
+	/* No interrupts and no MSI-X table until open says otherwise. */
 	vdev->irq_type = VFIO_PCI_NUM_IRQS;
 	vdev->msix_bir = 0xff;
-	init_rwsem(&vdev->memory_lock);
+	xa_init(&vdev->msi_ctxs);
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
+		INIT_LIST_HEAD(lists[i]);
+
+	/* One lockdep class per lock, so not in a loop. */
 	mutex_init(&vdev->igate);
 	spin_lock_init(&vdev->irqlock);
-	xa_init(&vdev->msi_ctxs);
+	init_rwsem(&vdev->memory_lock);
 	mutex_init(&vdev->ioeventfds_lock);
-	INIT_LIST_HEAD(&vdev->ioeventfds_list);
-	INIT_LIST_HEAD(&vdev->subpage_reservations);
-	INIT_LIST_HEAD(&vdev->pf_list_node);
-	vdev->no_idle_d3 = vfio_pci_disable_idle_d3;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_init_dev);
@@ -1154,19 +1213,30 @@ void vfio_pci_core_release_dev(struct vfio_device *core_vdev)
 {
 	struct vfio_pci_core_device *vdev = vfio_pci_core(core_vdev);
 
-	xa_destroy(&vdev->msi_ctxs);
-	mutex_destroy(&vdev->ioeventfds_lock);
-	mutex_destroy(&vdev->igate);
-	kfree(vdev->region);
 	kfree(vdev->pm_saved);
+	kfree(vdev->region);
+	mutex_destroy(&vdev->ioeventfds_lock);
+	xa_destroy(&vdev->msi_ctxs);
+	mutex_destroy(&vdev->igate);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_release_dev);
 
-static int vfio_pci_check_ops(struct vfio_pci_core_device *vdev)
+/*
+ * What registration refuses: a device whose pm and error callbacks
+ * could not find it (drvdata), a config layout we do not emulate
+ * (bridges, CardBus), incomplete migration or dirty logging ops, and a
+ * PF whose existing VFs may be in use and cannot be tracked (disabling
+ * SR-IOV here could block on their unbind).
+ */
+static int vfio_pci_register_check(struct vfio_pci_core_device *vdev)
 {
 	const struct vfio_migration_ops *mig = vdev->vdev.mig_ops;
 	const struct vfio_log_ops *log = vdev->vdev.log_ops;
+	struct pci_dev *pdev = vdev->pdev;
 
+	if (WARN_ON(vdev != dev_get_drvdata(&pdev->dev)) ||
+	    pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
+		return -EINVAL;
 	if (mig && (!mig->migration_get_state || !mig->migration_set_state ||
 		    !mig->migration_get_data_size ||
 		    !(vdev->vdev.migration_flags & VFIO_MIGRATION_STOP_COPY)))
@@ -1174,23 +1244,92 @@ static int vfio_pci_check_ops(struct vfio_pci_core_device *vdev)
 	if (log && (!log->log_start || !log->log_stop ||
 		    !log->log_read_and_clear))
 		return -EINVAL;
+	if (pci_num_vf(pdev)) {
+		pci_warn(pdev, "cannot bind to PF with SR-IOV enabled\n");
+		return -EBUSY;
+	}
 	return 0;
 }
 
 /*
- * Devices that can only be reset together share a dev_set: a slot
- * when the slot can be reset, otherwise the whole bus. Root bus devices
- * and VFs reset alone.
+ * Registration step: devices that can only be reset together share a
+ * dev_set, a slot when the slot can be reset, otherwise the whole bus.
+ * Root bus devices and VFs reset alone. The core drops it at release.
  */
-static int vfio_pci_assign_dev_set(struct vfio_pci_core_device *vdev)
+static int vfio_pci_join_dev_set(struct vfio_pci_core_device *vdev)
 {
 	struct pci_dev *pdev = vdev->pdev;
+	void *key = pdev->bus;
 
 	if (pci_is_root_bus(pdev->bus) || pdev->is_virtfn)
-		return vfio_assign_device_set(&vdev->vdev, vdev);
-	if (!pci_probe_reset_slot(pdev->slot))
-		return vfio_assign_device_set(&vdev->vdev, pdev->slot);
-	return vfio_assign_device_set(&vdev->vdev, pdev->bus);
+		key = vdev;
+	else if (!pci_probe_reset_slot(pdev->slot))
+		key = pdev->slot;
+	return vfio_assign_device_set(&vdev->vdev, key);
+}
+
+/*
+ * Registration step: learn whether D3hot loses the device's state
+ * (NoSoftRst-), leave the PCI core's "unknown" power state (from which
+ * only D0 is allowed) and hand the device to runtime PM, which may
+ * suspend it while it is closed.
+ */
+static int vfio_pci_pm_init(struct vfio_pci_core_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	u16 pmcsr = PCI_PM_CTRL_NO_SOFT_RESET;
+
+	if (pdev->pm_cap)
+		pci_read_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, &pmcsr);
+	vdev->pm_restore_needed = !(pmcsr & PCI_PM_CTRL_NO_SOFT_RESET);
+	vfio_pci_set_power_state(vdev, PCI_D0);
+
+	pdev->dev.driver->pm = &vfio_pci_core_pm_ops;
+	pm_runtime_allow(&pdev->dev);
+	if (!vdev->no_idle_d3)
+		pm_runtime_put(&pdev->dev);
+	return 0;
+}
+
+static void vfio_pci_pm_uninit(struct vfio_pci_core_device *vdev)
+{
+	if (!vdev->no_idle_d3)
+		pm_runtime_get_noresume(&vdev->pdev->dev);
+	pm_runtime_forbid(&vdev->pdev->dev);
+}
+
+static int vfio_pci_publish(struct vfio_pci_core_device *vdev)
+{
+	return vfio_register_group_dev(&vdev->vdev);
+}
+
+/* Waits until no user holds the device. */
+static void vfio_pci_unpublish(struct vfio_pci_core_device *vdev)
+{
+	vfio_unregister_group_dev(&vdev->vdev);
+}
+
+/*
+ * Registration, step by step; unregistration and a failed step undo
+ * the steps done so far in reverse order.
+ */
+static const struct {
+	int (*setup)(struct vfio_pci_core_device *vdev);
+	void (*undo)(struct vfio_pci_core_device *vdev);	/* may be NULL */
+} vfio_pci_reg_steps[] = {
+	{ vfio_pci_join_dev_set,	NULL },
+	{ vfio_pci_vf_init,		vfio_pci_vf_uninit },
+	{ vfio_pci_vga_init,		vfio_pci_vga_uninit },
+	{ vfio_pci_pm_init,		vfio_pci_pm_uninit },
+	{ vfio_pci_publish,		vfio_pci_unpublish },
+};
+
+static void vfio_pci_reg_undo(struct vfio_pci_core_device *vdev,
+			      unsigned int done)
+{
+	while (done--)
+		if (vfio_pci_reg_steps[done].undo)
+			vfio_pci_reg_steps[done].undo(vdev);
 }
 
 /**
@@ -1201,86 +1340,23 @@ static int vfio_pci_assign_dev_set(struct vfio_pci_core_device *vdev)
  */
 int vfio_pci_core_register_device(struct vfio_pci_core_device *vdev)
 {
-	struct pci_dev *pdev = vdev->pdev;
-	struct device *dev = &pdev->dev;
-	int ret;
+	unsigned int done;
+	int ret = vfio_pci_register_check(vdev);
 
-	/* The pm and error callbacks find us through drvdata. */
-	if (WARN_ON(vdev != dev_get_drvdata(dev)))
-		return -EINVAL;
-
-	/* Bridges and CardBus have a config layout we do not emulate. */
-	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
-		return -EINVAL;
-
-	ret = vfio_pci_check_ops(vdev);
-	if (ret)
-		return ret;
-
-	/*
-	 * VFs that already exist may be in use and cannot be tracked;
-	 * disabling SR-IOV here could block on their unbind. Refuse.
-	 */
-	if (pci_num_vf(pdev)) {
-		pci_warn(pdev, "cannot bind to PF with SR-IOV enabled\n");
-		return -EBUSY;
+	for (done = 0; !ret && done < ARRAY_SIZE(vfio_pci_reg_steps); done++) {
+		ret = vfio_pci_reg_steps[done].setup(vdev);
+		if (ret)
+			vfio_pci_reg_undo(vdev, done);
 	}
-
-	ret = vfio_pci_assign_dev_set(vdev);
-	if (ret)
-		return ret;
-
-	ret = vfio_pci_vf_init(vdev);
-	if (ret)
-		return ret;
-	ret = vfio_pci_vga_init(vdev);
-	if (ret)
-		goto err_vf;
-
-	vfio_pci_probe_power_state(vdev);
-
-	/*
-	 * After boot or another driver the PCI core's idea of the power
-	 * state is "unknown", from which only D0 is allowed: go there
-	 * before runtime PM may take us to D3.
-	 */
-	vfio_pci_set_power_state(vdev, PCI_D0);
-
-	dev->driver->pm = &vfio_pci_core_pm_ops;
-	pm_runtime_allow(dev);
-	if (!vdev->no_idle_d3)
-		pm_runtime_put(dev);
-
-	ret = vfio_register_group_dev(&vdev->vdev);
-	if (ret)
-		goto err_power;
-	return 0;
-
-err_power:
-	if (!vdev->no_idle_d3)
-		pm_runtime_get_noresume(dev);
-	pm_runtime_forbid(dev);
-	vfio_pci_vga_uninit(vdev);
-err_vf:
-	vfio_pci_vf_uninit(vdev);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_register_device);
 
 void vfio_pci_core_unregister_device(struct vfio_pci_core_device *vdev)
 {
-	struct device *dev = &vdev->pdev->dev;
-
+	/* VFs first: their removal needs the PF still registered. */
 	vfio_pci_core_sriov_configure(vdev, 0);
-
-	/* Waits until no user holds the device. */
-	vfio_unregister_group_dev(&vdev->vdev);
-
-	vfio_pci_vf_uninit(vdev);
-	vfio_pci_vga_uninit(vdev);
-	if (!vdev->no_idle_d3)
-		pm_runtime_get_noresume(dev);
-	pm_runtime_forbid(dev);
+	vfio_pci_reg_undo(vdev, ARRAY_SIZE(vfio_pci_reg_steps));
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_unregister_device);
 

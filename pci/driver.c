@@ -19,23 +19,17 @@ static char ids[1024] __initdata;
 module_param_string(ids, ids, sizeof(ids), 0);
 MODULE_PARM_DESC(ids, "Initial PCI IDs to add to the vfio driver, format is \"vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]\" and multiple comma separated entries can be specified");
 
-static bool nointxmask;
+static bool nointxmask, disable_vga, disable_idle_d3;
+static bool enable_sriov, disable_denylist;
+
 module_param(nointxmask, bool, 0644);
 MODULE_PARM_DESC(nointxmask, "Disable support for PCI 2.3 style INTx masking.  If this resolves problems for specific devices, report lspci -vvvxxx to linux-pci@vger.kernel.org so the device can be fixed automatically via the broken_intx_masking flag.");
-
-static bool disable_vga;
 module_param(disable_vga, bool, 0444);
 MODULE_PARM_DESC(disable_vga, "Disable VGA resource access through vfio-pci");
-
-static bool disable_idle_d3;
 module_param(disable_idle_d3, bool, 0644);
 MODULE_PARM_DESC(disable_idle_d3, "Disable using the PCI D3 low power state for idle, unused devices");
-
-static bool enable_sriov;
 module_param(enable_sriov, bool, 0644);
 MODULE_PARM_DESC(enable_sriov, "Enable support for SR-IOV configuration.  Enabling SR-IOV on a PF typically requires support of the userspace PF driver, enabling VFs without such support may result in non-functional VFs or PF.");
-
-static bool disable_denylist;
 module_param(disable_denylist, bool, 0444);
 MODULE_PARM_DESC(disable_denylist, "Disable use of device denylist. Disabling the denylist allows binding to devices with known errata that may lead to exploitable stability or security issues when accessed by untrusted users.");
 
@@ -52,87 +46,67 @@ static const struct pci_device_id vfio_pci_denylist[] = {
 	{}
 };
 
+/* Listed devices probe only when the denylist is disabled. */
 static bool vfio_pci_denied(struct pci_dev *pdev)
 {
-	if (!pci_match_id(vfio_pci_denylist, pdev))
-		return false;
+	bool listed = pci_match_id(vfio_pci_denylist, pdev);
 
-	if (disable_denylist) {
-		pci_warn(pdev,
-			 "device denylist disabled - allowing device %04x:%04x.\n",
+	if (listed)
+		pci_warn(pdev, disable_denylist ?
+			 "device denylist disabled - allowing device %04x:%04x.\n" :
+			 "%04x:%04x exists in vfio-pci device denylist, driver probing disallowed.\n",
 			 pdev->vendor, pdev->device);
-		return false;
-	}
+	return listed && !disable_denylist;
+}
 
-	pci_warn(pdev,
-		 "%04x:%04x exists in vfio-pci device denylist, driver probing disallowed.\n",
-		 pdev->vendor, pdev->device);
-	return true;
+/*
+ * Intel integrated graphics get their OpRegion and bridge config
+ * regions. -ENODEV from igd.c means "not an IGD we can help": open on.
+ */
+static int vfio_pci_open_igd(struct vfio_pci_core_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	int ret;
+
+	if (pdev->vendor != PCI_VENDOR_ID_INTEL || !vfio_pci_is_vga(pdev))
+		return 0;
+	ret = vfio_pci_igd_init(vdev);
+	if (ret == -ENODEV)
+		return 0;
+	if (ret)
+		pci_warn(pdev, "Failed to setup Intel IGD regions\n");
+	return ret;
 }
 
 static int vfio_pci_open_device(struct vfio_device *core_vdev)
 {
 	struct vfio_pci_core_device *vdev = vfio_pci_core(core_vdev);
-	struct pci_dev *pdev = vdev->pdev;
-	int ret;
+	int ret = vfio_pci_core_enable(vdev);
 
-	ret = vfio_pci_core_enable(vdev);
 	if (ret)
 		return ret;
-
-	/* Intel integrated graphics: OpRegion and bridge config regions. */
-	if (vfio_pci_is_vga(pdev) && pdev->vendor == PCI_VENDOR_ID_INTEL) {
-		ret = vfio_pci_igd_init(vdev);
-		if (ret && ret != -ENODEV) {
-			pci_warn(pdev, "Failed to setup Intel IGD regions\n");
-			vfio_pci_core_disable(vdev);
-			return ret;
-		}
-	}
-
-	vfio_pci_core_finish_enable(vdev);
-	return 0;
-}
-
-static const struct vfio_device_ops vfio_pci_ops = {
-	.name		= "vfio-pci",
-	.init		= vfio_pci_core_init_dev,
-	.release	= vfio_pci_core_release_dev,
-	.open_device	= vfio_pci_open_device,
-	.close_device	= vfio_pci_core_close_device,
-	.ioctl		= vfio_pci_core_ioctl,
-	.device_feature	= vfio_pci_core_ioctl_feature,
-	.read		= vfio_pci_core_read,
-	.write		= vfio_pci_core_write,
-	.mmap		= vfio_pci_core_mmap,
-	.request	= vfio_pci_core_request,
-	.match		= vfio_pci_core_match,
-};
-
-static int vfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
-{
-	struct vfio_pci_core_device *vdev;
-	int ret;
-
-	if (vfio_pci_denied(pdev))
-		return -EINVAL;
-
-	vdev = vfio_alloc_device(vfio_pci_core_device, vdev, &pdev->dev,
-				 &vfio_pci_ops);
-	if (IS_ERR(vdev))
-		return PTR_ERR(vdev);
-
-	dev_set_drvdata(&pdev->dev, vdev);
-	ret = vfio_pci_core_register_device(vdev);
+	ret = vfio_pci_open_igd(vdev);
 	if (ret)
-		goto err_put;
-	return 0;
-
-err_put:
-	vfio_put_device(&vdev->vdev);
+		vfio_pci_core_disable(vdev);
+	else
+		vfio_pci_core_finish_enable(vdev);
 	return ret;
 }
 
+/* vfio-pci adds nothing but IGD regions to what vfio-pci-core does. */
+static const struct vfio_device_ops vfio_pci_ops = {
+	.name = "vfio-pci",
+	.init = vfio_pci_core_init_dev, .release = vfio_pci_core_release_dev,
+	.open_device = vfio_pci_open_device,
+	.close_device = vfio_pci_core_close_device,
+	.ioctl = vfio_pci_core_ioctl,
+	.device_feature = vfio_pci_core_ioctl_feature,
+	.read = vfio_pci_core_read, .write = vfio_pci_core_write,
+	.mmap = vfio_pci_core_mmap,
+	.request = vfio_pci_core_request, .match = vfio_pci_core_match,
+};
+
+/* Waits until no user holds the device. */
 static void vfio_pci_remove(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
@@ -141,13 +115,34 @@ static void vfio_pci_remove(struct pci_dev *pdev)
 	vfio_put_device(&vdev->vdev);
 }
 
+static int vfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct vfio_pci_core_device *vdev;
+	int ret = -EINVAL;
+
+	if (!vfio_pci_denied(pdev)) {
+		vdev = vfio_alloc_device(vfio_pci_core_device, vdev, &pdev->dev,
+					 &vfio_pci_ops);
+		ret = PTR_ERR_OR_ZERO(vdev);
+	}
+	if (ret)
+		return ret;
+
+	/* vfio_pci_core_register_device() finds it there. */
+	dev_set_drvdata(&pdev->dev, vdev);
+	ret = vfio_pci_core_register_device(vdev);
+	if (ret)
+		vfio_put_device(&vdev->vdev);
+	return ret;
+}
+
+/* SR-IOV only when the module parameter allows it. */
 static int vfio_pci_sriov_configure(struct pci_dev *pdev, int nr_virtfn)
 {
-	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
-
 	if (!enable_sriov)
 		return -ENOENT;
-	return vfio_pci_core_sriov_configure(vdev, nr_virtfn);
+	return vfio_pci_core_sriov_configure(dev_get_drvdata(&pdev->dev),
+					     nr_virtfn);
 }
 
 /* Matches anything, but only through driver_override. */
@@ -158,13 +153,12 @@ static const struct pci_device_id vfio_pci_table[] = {
 MODULE_DEVICE_TABLE(pci, vfio_pci_table);
 
 static struct pci_driver vfio_pci_driver = {
-	.name			= "vfio-pci",
-	.id_table		= vfio_pci_table,
-	.probe			= vfio_pci_probe,
-	.remove			= vfio_pci_remove,
-	.sriov_configure	= vfio_pci_sriov_configure,
-	.err_handler		= &vfio_pci_core_err_handlers,
-	.driver_managed_dma	= true,
+	.name = "vfio-pci", .id_table = vfio_pci_table,
+	.probe = vfio_pci_probe, .remove = vfio_pci_remove,
+	.sriov_configure = vfio_pci_sriov_configure,
+	.err_handler = &vfio_pci_core_err_handlers,
+	/* DMA ownership is claimed per open device by the vfio core. */
+	.driver_managed_dma = true,
 };
 
 /* Add one "vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]". */
@@ -205,18 +199,15 @@ static int __init vfio_pci_init(void)
 {
 	int ret;
 
-	vfio_pci_core_set_params(nointxmask, disable_vga, disable_idle_d3);
-
-	ret = pci_register_driver(&vfio_pci_driver);
-	if (ret)
-		return ret;
-
-	/* Ids added now probe matching devices at once. */
-	vfio_pci_add_ids();
-
 	if (disable_denylist)
 		pr_warn("device denylist disabled.\n");
-	return 0;
+	vfio_pci_core_set_params(nointxmask, disable_vga, disable_idle_d3);
+
+	/* Ids added once the driver exists probe matching devices at once. */
+	ret = pci_register_driver(&vfio_pci_driver);
+	if (!ret)
+		vfio_pci_add_ids();
+	return ret;
 }
 module_init(vfio_pci_init);
 

@@ -63,115 +63,124 @@ static void intx_signal(void *opaque, void *data)
 		vfio_eventfd_signal(trigger);
 }
 
-/* Returns true if this call masked the line. */
-static bool intx_mask_locked(struct vfio_pci_core_device *vdev)
+/*
+ * Mask (@mask) or unmask INTx, under irqlock. Outside INTx mode only
+ * the physical DisINTx bit follows the user's virtual one. In INTx
+ * mode an unmask is refused while the user's DisINTx is set, and one
+ * that finds the device asserting again leaves the line masked.
+ *
+ * Called from process context and, for unmask eventfds, from atomic
+ * context where signalling another eventfd could deadlock on its wait
+ * queue. Returns 1 when this call left the line masked: for a mask,
+ * that it changed the state; for an unmask, that an interrupt is
+ * pending and the caller must signal the user.
+ */
+static int intx_update(struct vfio_pci_core_device *vdev,
+		       struct vfio_pci_irq_ctx *ctx, bool mask)
 {
-	struct vfio_pci_irq_ctx *ctx = vdev->intx_ctx;
 	struct pci_dev *pdev = vdev->pdev;
 	unsigned long flags;
-	bool changed = false;
-
-	lockdep_assert_held(&vdev->igate);
+	int masked = 0;
 
 	spin_lock_irqsave(&vdev->irqlock, flags);
 	if (!irq_mode_is(vdev, VFIO_PCI_INTX_IRQ_INDEX)) {
-		/*
-		 * A DisINTx write outside INTx mode: still make the
-		 * physical bit follow the virtual one.
-		 */
 		if (vdev->intx_maskable)
-			pci_intx(pdev, 0);
-	} else if (ctx && !ctx->masked) {
-		if (vdev->intx_maskable)
-			pci_intx(pdev, 0);
-		else
+			pci_intx(pdev, !mask);
+	} else if (ctx && ctx->masked != mask &&
+		   (mask || !vdev->intx_user_disabled)) {
+		if (!vdev->intx_maskable && mask)
 			disable_irq_nosync(pdev->irq);
-		ctx->masked = true;
-		changed = true;
+		else if (!vdev->intx_maskable)
+			enable_irq(pdev->irq);
+		else if (mask)
+			pci_intx(pdev, 0);
+		else if (!pci_check_and_unmask_intx(pdev))
+			mask = true;
+		ctx->masked = mask;
+		masked = mask;
 	}
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
-	return changed;
+	return masked;
 }
 
-bool vfio_pci_intx_mask(struct vfio_pci_core_device *vdev)
-{
-	bool changed;
-
-	mutex_lock(&vdev->igate);
-	changed = intx_mask_locked(vdev);
-	mutex_unlock(&vdev->igate);
-	return changed;
-}
-
-/*
- * Unmask; runs in atomic context when called from an unmask eventfd,
- * where signalling another eventfd could deadlock on its wait queue.
- * Returns 1 if an interrupt is already pending again: the caller then
- * signals the user instead of letting the line fire.
- */
+/* The unmask eventfd's handler (vfio_virqfd). */
 static int intx_unmask_handler(void *opaque, void *data)
 {
-	struct vfio_pci_core_device *vdev = opaque;
-	struct vfio_pci_irq_ctx *ctx = data;
-	struct pci_dev *pdev = vdev->pdev;
-	unsigned long flags;
-	int pending = 0;
-
-	spin_lock_irqsave(&vdev->irqlock, flags);
-	if (!irq_mode_is(vdev, VFIO_PCI_INTX_IRQ_INDEX)) {
-		if (vdev->intx_maskable)
-			pci_intx(pdev, 1);
-	} else if (ctx && ctx->masked && !vdev->intx_user_disabled) {
-		if (!vdev->intx_maskable)
-			enable_irq(pdev->irq);
-		else if (!pci_check_and_unmask_intx(pdev))
-			pending = 1;
-		ctx->masked = pending;
-	}
-	spin_unlock_irqrestore(&vdev->irqlock, flags);
-	return pending;
+	return intx_update(opaque, data, false);
 }
 
-static void intx_unmask_locked(struct vfio_pci_core_device *vdev)
+/* Mask or unmask with igate held; an unmask may signal the user. */
+static int intx_apply_locked(struct vfio_pci_core_device *vdev, bool mask)
 {
 	struct vfio_pci_irq_ctx *ctx = vdev->intx_ctx;
+	int masked;
 
 	lockdep_assert_held(&vdev->igate);
 
-	if (intx_unmask_handler(vdev, ctx) > 0)
+	masked = intx_update(vdev, ctx, mask);
+	if (masked && !mask)
 		intx_signal(vdev, ctx);
+	return masked;
+}
+
+static int intx_apply(struct vfio_pci_core_device *vdev, bool mask)
+{
+	int masked;
+
+	mutex_lock(&vdev->igate);
+	masked = intx_apply_locked(vdev, mask);
+	mutex_unlock(&vdev->igate);
+	return masked;
+}
+
+/* Returns true if this call masked the line. */
+bool vfio_pci_intx_mask(struct vfio_pci_core_device *vdev)
+{
+	return intx_apply(vdev, true);
 }
 
 void vfio_pci_intx_unmask(struct vfio_pci_core_device *vdev)
 {
-	mutex_lock(&vdev->igate);
-	intx_unmask_locked(vdev);
-	mutex_unlock(&vdev->igate);
+	intx_apply(vdev, false);
 }
 
+/*
+ * An exclusive line is ours: mask it at the irq chip. A shared one is
+ * ours only if our device asserted it, and DisINTx masks it.
+ */
 static irqreturn_t intx_irq(int irq, void *dev_id)
 {
 	struct vfio_pci_irq_ctx *ctx = dev_id;
 	struct vfio_pci_core_device *vdev = ctx->vdev;
-	irqreturn_t handled = IRQ_NONE;
 	unsigned long flags;
+	bool ours;
 
 	spin_lock_irqsave(&vdev->irqlock, flags);
-	if (!vdev->intx_maskable) {
-		/* Exclusive line: mask it at the irq chip. */
+	if (!vdev->intx_maskable)
 		disable_irq_nosync(vdev->pdev->irq);
-		ctx->masked = true;
-		handled = IRQ_HANDLED;
-	} else if (!ctx->masked && pci_check_and_mask_intx(vdev->pdev)) {
-		/* Shared line: only claim it if our device asserted it. */
-		ctx->masked = true;
-		handled = IRQ_HANDLED;
-	}
+	ours = !vdev->intx_maskable ||
+	       (!ctx->masked && pci_check_and_mask_intx(vdev->pdev));
+	ctx->masked |= ours;
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
 
-	if (handled == IRQ_HANDLED)
+	if (ours)
 		intx_signal(vdev, ctx);
-	return handled;
+	return IRQ_RETVAL(ours);
+}
+
+/* Leave INTx mode; undoes what intx_enable() set up. */
+static void intx_forget(struct vfio_pci_core_device *vdev)
+{
+	struct vfio_pci_irq_ctx *ctx = vdev->intx_ctx;
+
+	vdev->irq_type = VFIO_PCI_NUM_IRQS;
+	vdev->intx_ctx = NULL;
+	if (!ctx)
+		return;
+	if (!vdev->intx_maskable)
+		irq_clear_status_flags(vdev->pdev->irq, IRQ_DISABLE_UNLAZY);
+	kfree(ctx->name);
+	kfree(ctx);
 }
 
 /* On success the context owns @trigger (which may be NULL). */
@@ -180,7 +189,7 @@ static int intx_enable(struct vfio_pci_core_device *vdev,
 {
 	struct pci_dev *pdev = vdev->pdev;
 	struct vfio_pci_irq_ctx *ctx;
-	unsigned long irqflags;
+	unsigned long irqflags = IRQF_SHARED;
 	int ret;
 
 	if (!vfio_pci_irq_none(vdev))
@@ -189,26 +198,28 @@ static int intx_enable(struct vfio_pci_core_device *vdev,
 		return -ENODEV;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
-	if (!ctx)
+	if (ctx)
+		ctx->name = kasprintf(GFP_KERNEL_ACCOUNT, "vfio-intx(%s)",
+				      pci_name(pdev));
+	if (!ctx || !ctx->name) {
+		kfree(ctx);
 		return -ENOMEM;
-	ctx->name = kasprintf(GFP_KERNEL_ACCOUNT, "vfio-intx(%s)",
-			      pci_name(pdev));
-	if (!ctx->name) {
-		ret = -ENOMEM;
-		goto err_free_ctx;
 	}
 	ctx->vdev = vdev;
 	ctx->trigger = trigger;
-
 	/*
 	 * Start masked if the user set DisINTx. Under igate nothing else
 	 * can change the state until the handler is installed; after
 	 * that irqlock protects it.
 	 */
 	ctx->masked = vdev->intx_user_disabled;
+
+	/* The handler tests the mode: set it before the line can fire. */
+	vdev->intx_ctx = ctx;
+	vdev->irq_type = VFIO_PCI_INTX_IRQ_INDEX;
+
 	if (vdev->intx_maskable) {
 		pci_intx(pdev, !ctx->masked);
-		irqflags = IRQF_SHARED;
 	} else {
 		/* An exclusive line masked at the chip: keep it off. */
 		irqflags = ctx->masked ? IRQF_NO_AUTOEN : 0;
@@ -216,23 +227,10 @@ static int intx_enable(struct vfio_pci_core_device *vdev,
 		irq_set_status_flags(pdev->irq, IRQ_DISABLE_UNLAZY);
 	}
 
-	/* The handler tests the mode: set it before the line can fire. */
-	vdev->intx_ctx = ctx;
-	vdev->irq_type = VFIO_PCI_INTX_IRQ_INDEX;
-
+	/* On failure the caller keeps its reference to @trigger. */
 	ret = request_irq(pdev->irq, intx_irq, irqflags, ctx->name, ctx);
 	if (ret)
-		goto err_reset_mode;
-	return 0;
-
-err_reset_mode:
-	vdev->irq_type = VFIO_PCI_NUM_IRQS;
-	vdev->intx_ctx = NULL;
-	if (!vdev->intx_maskable)
-		irq_clear_status_flags(pdev->irq, IRQ_DISABLE_UNLAZY);
-	kfree(ctx->name);
-err_free_ctx:
-	kfree(ctx);
+		intx_forget(vdev);
 	return ret;
 }
 
@@ -256,27 +254,23 @@ static void intx_set_trigger(struct vfio_pci_core_device *vdev,
 static void intx_disable(struct vfio_pci_core_device *vdev)
 {
 	struct vfio_pci_irq_ctx *ctx = vdev->intx_ctx;
-	struct pci_dev *pdev = vdev->pdev;
 
 	if (ctx) {
 		vfio_virqfd_disable(&ctx->unmask);
 		vfio_virqfd_disable(&ctx->mask);
-		free_irq(pdev->irq, ctx);
-		if (!vdev->intx_maskable)
-			irq_clear_status_flags(pdev->irq, IRQ_DISABLE_UNLAZY);
+		free_irq(vdev->pdev->irq, ctx);
 		if (ctx->trigger)
 			eventfd_ctx_put(ctx->trigger);
-		kfree(ctx->name);
-		kfree(ctx);
 	}
-	vdev->intx_ctx = NULL;
-	vdev->irq_type = VFIO_PCI_NUM_IRQS;
+	intx_forget(vdev);
 }
 
-static int intx_set_unmask(struct vfio_pci_core_device *vdev,
-			   unsigned int index, unsigned int start,
-			   unsigned int count, u32 flags, void *data)
+/* ACTION_MASK and ACTION_UNMASK of the INTx index. */
+static int intx_set_masking(struct vfio_pci_core_device *vdev,
+			    unsigned int index, unsigned int start,
+			    unsigned int count, u32 flags, void *data)
 {
+	bool mask = flags & VFIO_IRQ_SET_ACTION_MASK;
 	struct vfio_pci_irq_ctx *ctx = vdev->intx_ctx;
 	s32 fd;
 
@@ -284,45 +278,25 @@ static int intx_set_unmask(struct vfio_pci_core_device *vdev,
 		return -EINVAL;
 
 	switch (flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
-	case VFIO_IRQ_SET_DATA_NONE:
-		intx_unmask_locked(vdev);
-		break;
-	case VFIO_IRQ_SET_DATA_BOOL:
-		if (irq_data_bool(data, 0))
-			intx_unmask_locked(vdev);
-		break;
-	case VFIO_IRQ_SET_DATA_EVENTFD:
-		fd = irq_data_fd(data, 0);
-		if (fd < 0) {
-			vfio_virqfd_disable(&ctx->unmask);
-			break;
-		}
-		return vfio_virqfd_enable(vdev, intx_unmask_handler,
-					  intx_signal, ctx, &ctx->unmask, fd);
-	}
-	return 0;
-}
-
-static int intx_set_mask(struct vfio_pci_core_device *vdev,
-			 unsigned int index, unsigned int start,
-			 unsigned int count, u32 flags, void *data)
-{
-	if (!irq_mode_is(vdev, VFIO_PCI_INTX_IRQ_INDEX) || start || count != 1)
-		return -EINVAL;
-
-	switch (flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
-	case VFIO_IRQ_SET_DATA_NONE:
-		intx_mask_locked(vdev);
-		break;
-	case VFIO_IRQ_SET_DATA_BOOL:
-		if (irq_data_bool(data, 0))
-			intx_mask_locked(vdev);
-		break;
 	case VFIO_IRQ_SET_DATA_EVENTFD:
 		/* A mask eventfd was never implemented upstream either. */
-		return -ENOTTY;
+		if (mask)
+			return -ENOTTY;
+		fd = irq_data_fd(data, 0);
+		if (fd >= 0)
+			return vfio_virqfd_enable(vdev, intx_unmask_handler,
+						  intx_signal, ctx,
+						  &ctx->unmask, fd);
+		vfio_virqfd_disable(&ctx->unmask);
+		return 0;
+	case VFIO_IRQ_SET_DATA_BOOL:
+		if (!irq_data_bool(data, 0))
+			return 0;
+		fallthrough;
+	default:
+		intx_apply_locked(vdev, mask);
+		return 0;
 	}
-	return 0;
 }
 
 static int intx_set_trigger_ioctl(struct vfio_pci_core_device *vdev,
@@ -379,92 +353,125 @@ static irqreturn_t msi_irq(int irq, void *arg)
 	return IRQ_HANDLED;
 }
 
-/*
- * Allocate up to @nvec vectors. A positive return tells the user how
- * many the platform can give, as upstream does, and nothing changes.
- */
-static int msi_enable(struct vfio_pci_core_device *vdev, unsigned int nvec,
-		      bool msix)
+/* MSI-X table writes need memory decode: free vectors with it on. */
+static void msi_free_vectors(struct vfio_pci_core_device *vdev)
 {
-	struct pci_dev *pdev = vdev->pdev;
-	u16 cmd;
-	int got;
+	u16 cmd = vfio_pci_memory_lock_and_enable(vdev);
 
-	if (!vfio_pci_irq_none(vdev))
-		return -EINVAL;
-
-	/* MSI-X table writes need memory decode. */
-	cmd = vfio_pci_memory_lock_and_enable(vdev);
-	got = pci_alloc_irq_vectors(pdev, 1, nvec,
-				    msix ? PCI_IRQ_MSIX : PCI_IRQ_MSI);
-	if (got > 0 && got < nvec)
-		pci_free_irq_vectors(pdev);
+	pci_free_irq_vectors(vdev->pdev);
 	vfio_pci_memory_unlock_and_restore(vdev, cmd);
-	if (got < (int)nvec)
-		return got;
-
-	vdev->irq_type = msix ? VFIO_PCI_MSIX_IRQ_INDEX :
-				VFIO_PCI_MSI_IRQ_INDEX;
-	/* MSI: what Multiple Message Capable reads back, log2 rounded up. */
-	if (!msix)
-		vdev->msi_qmax = fls(nvec * 2 - 1) - 1;
-	return 0;
 }
 
-/*
- * The Linux irq of a vector, allocating it if MSI-X can grow at run
- * time. Vectors stay allocated until MSI-X is disabled: later requests
- * for the same vector reuse them.
- */
-static int msi_vector_irq(struct vfio_pci_core_device *vdev,
-			  unsigned int vector, bool msix)
+static void msi_ctx_free(struct vfio_pci_irq_ctx *ctx)
 {
-	struct pci_dev *pdev = vdev->pdev;
-	struct msi_map map;
-	int irq;
-	u16 cmd;
-
-	irq = pci_irq_vector(pdev, vector);
-	if (irq == 0)
-		return -EINVAL;
-	if (irq > 0 || !msix || !vdev->msix_dynamic)
-		return irq;
-
-	cmd = vfio_pci_memory_lock_and_enable(vdev);
-	map = pci_msix_alloc_irq_at(pdev, vector, NULL);
-	vfio_pci_memory_unlock_and_restore(vdev, cmd);
-	return map.index < 0 ? map.index : map.virq;
+	if (ctx->trigger)
+		eventfd_ctx_put(ctx->trigger);
+	kfree(ctx->name);
+	kfree(ctx);
 }
 
+/* Detach one vector; the Linux irq stays allocated until disable. */
 static void msi_vector_release(struct vfio_pci_core_device *vdev,
 			       unsigned int vector,
 			       struct vfio_pci_irq_ctx *ctx)
 {
-	int irq = pci_irq_vector(vdev->pdev, vector);
 	u16 cmd;
 
 	irq_bypass_unregister_producer(&ctx->producer);
 	cmd = vfio_pci_memory_lock_and_enable(vdev);
-	free_irq(irq, ctx->trigger);
+	free_irq(pci_irq_vector(vdev->pdev, vector), ctx->trigger);
 	vfio_pci_memory_unlock_and_restore(vdev, cmd);
 	xa_erase(&vdev->msi_ctxs, vector);
-	eventfd_ctx_put(ctx->trigger);
-	kfree(ctx->name);
-	kfree(ctx);
+	msi_ctx_free(ctx);
+}
+
+static void msi_disable(struct vfio_pci_core_device *vdev, bool msix)
+{
+	struct vfio_pci_irq_ctx *ctx;
+	unsigned long vector;
+
+	xa_for_each(&vdev->msi_ctxs, vector, ctx)
+		msi_vector_release(vdev, vector, ctx);
+	msi_free_vectors(vdev);
+	vdev->irq_type = VFIO_PCI_NUM_IRQS;
+
+	/* Leaving MSI clears DisINTx; a hidden INTx must stay off. */
+	if (vdev->intx_hidden)
+		pci_intx(vdev->pdev, 0);
+}
+
+/*
+ * The Linux irq of a vector. One not allocated yet can only be added
+ * now if MSI-X grows at run time; it then stays allocated until MSI-X
+ * is disabled, and later requests for the vector reuse it.
+ */
+static int msi_vector_irq(struct vfio_pci_core_device *vdev,
+			  unsigned int vector, bool msix)
+{
+	int irq = pci_irq_vector(vdev->pdev, vector);
+	struct msi_map map;
+	u16 cmd;
+
+	if (irq < 0 && msix && vdev->msix_dynamic) {
+		cmd = vfio_pci_memory_lock_and_enable(vdev);
+		map = pci_msix_alloc_irq_at(vdev->pdev, vector, NULL);
+		vfio_pci_memory_unlock_and_restore(vdev, cmd);
+		irq = map.index < 0 ? map.index : map.virq;
+	}
+	return irq ?: -EINVAL;
+}
+
+/* A vector context holding its name and a reference to eventfd @fd. */
+static struct vfio_pci_irq_ctx *msi_ctx_new(struct vfio_pci_core_device *vdev,
+					    unsigned int vector, s32 fd,
+					    bool msix)
+{
+	struct vfio_pci_irq_ctx *ctx;
+	struct eventfd_ctx *trigger;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	ctx->vdev = vdev;
+	ctx->name = kasprintf(GFP_KERNEL_ACCOUNT, "vfio-msi%s[%u](%s)",
+			      msix ? "x" : "", vector, pci_name(vdev->pdev));
+	trigger = ctx->name ? eventfd_ctx_fdget(fd) : ERR_PTR(-ENOMEM);
+	if (IS_ERR(trigger)) {
+		msi_ctx_free(ctx);
+		return ERR_CAST(trigger);
+	}
+	ctx->trigger = trigger;
+	return ctx;
+}
+
+/*
+ * Install the handler of @ctx on @irq. A vector kept from earlier may
+ * have lost its MSI-X table entry to a reset the host did not see:
+ * write the message again first.
+ */
+static int msi_request(struct vfio_pci_core_device *vdev,
+		       struct vfio_pci_irq_ctx *ctx, int irq, bool msix)
+{
+	u16 cmd = vfio_pci_memory_lock_and_enable(vdev);
+	struct msi_msg msg;
+	int ret;
+
+	if (msix) {
+		get_cached_msi_msg(irq, &msg);
+		pci_write_msi_msg(irq, &msg);
+	}
+	ret = request_irq(irq, msi_irq, 0, ctx->name, ctx->trigger);
+	vfio_pci_memory_unlock_and_restore(vdev, cmd);
+	return ret;
 }
 
 /* Point one vector at eventfd @fd, or detach it for fd < 0. */
 static int msi_set_vector(struct vfio_pci_core_device *vdev,
 			  unsigned int vector, s32 fd, bool msix)
 {
-	struct pci_dev *pdev = vdev->pdev;
-	struct vfio_pci_irq_ctx *ctx;
-	struct eventfd_ctx *trigger;
-	struct msi_msg msg;
+	struct vfio_pci_irq_ctx *ctx = xa_load(&vdev->msi_ctxs, vector);
 	int irq, ret;
-	u16 cmd;
 
-	ctx = xa_load(&vdev->msi_ctxs, vector);
 	if (ctx)
 		msi_vector_release(vdev, vector, ctx);
 	if (fd < 0)
@@ -473,63 +480,31 @@ static int msi_set_vector(struct vfio_pci_core_device *vdev,
 	irq = msi_vector_irq(vdev, vector, msix);
 	if (irq < 0)
 		return irq;
-
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
-	if (!ctx)
-		return -ENOMEM;
-	ctx->vdev = vdev;
-	ctx->name = kasprintf(GFP_KERNEL_ACCOUNT, "vfio-msi%s[%u](%s)",
-			      msix ? "x" : "", vector, pci_name(pdev));
-	if (!ctx->name) {
-		ret = -ENOMEM;
-		goto err_free_ctx;
-	}
-
-	trigger = eventfd_ctx_fdget(fd);
-	if (IS_ERR(trigger)) {
-		ret = PTR_ERR(trigger);
-		goto err_free_name;
-	}
+	ctx = msi_ctx_new(vdev, vector, fd, msix);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
 
 	ret = xa_insert(&vdev->msi_ctxs, vector, ctx, GFP_KERNEL_ACCOUNT);
-	if (ret)
-		goto err_put_trigger;
-
-	cmd = vfio_pci_memory_lock_and_enable(vdev);
-	/*
-	 * A vector kept from earlier may have lost its table entry to a
-	 * reset the host did not see: write the message again.
-	 */
-	if (msix) {
-		get_cached_msi_msg(irq, &msg);
-		pci_write_msi_msg(irq, &msg);
+	if (!ret) {
+		ret = msi_request(vdev, ctx, irq, msix);
+		if (ret)
+			xa_erase(&vdev->msi_ctxs, vector);
 	}
-	ret = request_irq(irq, msi_irq, 0, ctx->name, trigger);
-	vfio_pci_memory_unlock_and_restore(vdev, cmd);
-	if (ret)
-		goto err_erase;
+	if (ret) {
+		msi_ctx_free(ctx);
+		return ret;
+	}
 
 	/* Posted interrupts are an optimization: failing is not fatal. */
-	ctx->producer.token = trigger;
+	ctx->producer.token = ctx->trigger;
 	ctx->producer.irq = irq;
 	ret = irq_bypass_register_producer(&ctx->producer);
 	if (unlikely(ret)) {
-		pci_info(pdev, "irq bypass for vector %u unavailable: %d\n",
+		pci_info(vdev->pdev, "irq bypass for vector %u unavailable: %d\n",
 			 vector, ret);
 		ctx->producer.token = NULL;
 	}
-	ctx->trigger = trigger;
 	return 0;
-
-err_erase:
-	xa_erase(&vdev->msi_ctxs, vector);
-err_put_trigger:
-	eventfd_ctx_put(trigger);
-err_free_name:
-	kfree(ctx->name);
-err_free_ctx:
-	kfree(ctx);
-	return ret;
 }
 
 /* All or nothing: on failure the vectors set so far are detached. */
@@ -553,25 +528,43 @@ static int msi_set_range(struct vfio_pci_core_device *vdev,
 	return ret;
 }
 
-static void msi_disable(struct vfio_pci_core_device *vdev, bool msix)
+/*
+ * Enter MSI or MSI-X mode with vectors [@start, @start + @count) set
+ * to @fds. A positive return tells the user how many vectors the
+ * platform can give, as upstream does; then, as on any failure,
+ * nothing changes.
+ */
+static int msi_enable(struct vfio_pci_core_device *vdev, unsigned int start,
+		      unsigned int count, const void *fds, bool msix)
 {
-	struct pci_dev *pdev = vdev->pdev;
-	struct vfio_pci_irq_ctx *ctx;
-	unsigned long vector;
+	int nvec = start + count;
+	int ret;
 	u16 cmd;
 
-	xa_for_each(&vdev->msi_ctxs, vector, ctx)
-		msi_vector_release(vdev, vector, ctx);
+	if (!vfio_pci_irq_none(vdev))
+		return -EINVAL;
 
 	cmd = vfio_pci_memory_lock_and_enable(vdev);
-	pci_free_irq_vectors(pdev);
+	ret = pci_alloc_irq_vectors(vdev->pdev, 1, nvec,
+				    msix ? PCI_IRQ_MSIX : PCI_IRQ_MSI);
 	vfio_pci_memory_unlock_and_restore(vdev, cmd);
+	if (ret > 0 && ret < nvec)
+		msi_free_vectors(vdev);
+	if (ret < nvec)
+		return ret;
 
-	/* Leaving MSI clears DisINTx; a hidden INTx must stay off. */
-	if (vdev->intx_hidden)
-		pci_intx(pdev, 0);
+	if (msix) {
+		vdev->irq_type = VFIO_PCI_MSIX_IRQ_INDEX;
+	} else {
+		vdev->irq_type = VFIO_PCI_MSI_IRQ_INDEX;
+		/* What Multiple Message Capable reads back: log2, rounded up. */
+		vdev->msi_qmax = fls(nvec * 2 - 1) - 1;
+	}
 
-	vdev->irq_type = VFIO_PCI_NUM_IRQS;
+	ret = msi_set_range(vdev, start, count, fds, msix);
+	if (ret)
+		msi_disable(vdev, msix);
+	return ret;
 }
 
 static int msi_set_trigger(struct vfio_pci_core_device *vdev,
@@ -582,39 +575,23 @@ static int msi_set_trigger(struct vfio_pci_core_device *vdev,
 	bool active = irq_mode_is(vdev, index);
 	struct vfio_pci_irq_ctx *ctx;
 	unsigned int i;
-	int ret;
 
 	if (active && !count && (flags & VFIO_IRQ_SET_DATA_NONE)) {
 		msi_disable(vdev, msix);
 		return 0;
 	}
 
-	if (!active && !vfio_pci_irq_none(vdev))
-		return -EINVAL;
-
-	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
-		if (active)
-			return msi_set_range(vdev, start, count, data, msix);
-
-		ret = msi_enable(vdev, start + count, msix);
-		if (ret)
-			return ret;
-		ret = msi_set_range(vdev, start, count, data, msix);
-		if (ret)
-			msi_disable(vdev, msix);
-		return ret;
-	}
-
+	if (flags & VFIO_IRQ_SET_DATA_EVENTFD)
+		return active ? msi_set_range(vdev, start, count, data, msix) :
+				msi_enable(vdev, start, count, data, msix);
 	if (!active)
 		return -EINVAL;
 
 	/* Loopback: fire the selected vectors' triggers. */
-	for (i = 0; i < count; i++) {
-		ctx = xa_load(&vdev->msi_ctxs, start + i);
-		if (!ctx)
-			continue;
-		if ((flags & VFIO_IRQ_SET_DATA_NONE) ||
-		    ((flags & VFIO_IRQ_SET_DATA_BOOL) && irq_data_bool(data, i)))
+	for (i = start; i < start + count; i++) {
+		ctx = xa_load(&vdev->msi_ctxs, i);
+		if (ctx && ((flags & VFIO_IRQ_SET_DATA_NONE) ||
+			    irq_data_bool(data, i - start)))
 			vfio_eventfd_signal(ctx->trigger);
 	}
 	return 0;
@@ -623,54 +600,48 @@ static int msi_set_trigger(struct vfio_pci_core_device *vdev,
 /* ---------------------------------------------------------------- */
 /* Error and request channels                                        */
 
+/*
+ * The error and request channels: one eventfd each, no masking. DATA_NONE
+ * with count 0 tears the eventfd down, with count 1 fires it (loopback),
+ * as a true BOOL does; an EVENTFD of -1 tears down too.
+ */
 static int single_set_trigger(struct vfio_pci_core_device *vdev,
 			      struct vfio_pci_eventfd __rcu **slot,
 			      unsigned int start, unsigned int count,
 			      u32 flags, void *data)
 {
+	u32 type = flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
 	struct vfio_pci_eventfd *cur;
 	struct eventfd_ctx *ctx;
 	s32 fd;
 	int ret;
 
-	if (start || count > 1)
+	cur = rcu_dereference_protected(*slot, lockdep_is_held(&vdev->igate));
+	if (start || count > 1 || (!count && type != VFIO_IRQ_SET_DATA_NONE) ||
+	    (type == VFIO_IRQ_SET_DATA_NONE && !cur))
 		return -EINVAL;
 
-	cur = rcu_dereference_protected(*slot, lockdep_is_held(&vdev->igate));
-
-	switch (flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
-	case VFIO_IRQ_SET_DATA_NONE:
-		if (!cur)
-			return -EINVAL;
-		/* count 1 is a loopback test, count 0 tears down. */
-		if (count) {
-			vfio_eventfd_signal(cur->ctx);
-			return 0;
-		}
+	if (type == VFIO_IRQ_SET_DATA_NONE && !count)
 		return vfio_pci_eventfd_replace_locked(vdev, slot, NULL);
-	case VFIO_IRQ_SET_DATA_BOOL:
-		if (!count)
-			return -EINVAL;
-		if (irq_data_bool(data, 0) && cur)
+	if (type != VFIO_IRQ_SET_DATA_EVENTFD) {
+		if ((type == VFIO_IRQ_SET_DATA_NONE || irq_data_bool(data, 0)) &&
+		    cur)
 			vfio_eventfd_signal(cur->ctx);
 		return 0;
-	case VFIO_IRQ_SET_DATA_EVENTFD:
-		if (!count)
-			return -EINVAL;
-		fd = irq_data_fd(data, 0);
-		if (fd == -1)
-			return vfio_pci_eventfd_replace_locked(vdev, slot, NULL);
-		if (fd < 0)
-			return -EINVAL;
-		ctx = eventfd_ctx_fdget(fd);
-		if (IS_ERR(ctx))
-			return PTR_ERR(ctx);
-		ret = vfio_pci_eventfd_replace_locked(vdev, slot, ctx);
-		if (ret)
-			eventfd_ctx_put(ctx);
-		return ret;
 	}
-	return -EINVAL;
+
+	fd = irq_data_fd(data, 0);
+	if (fd == -1)
+		return vfio_pci_eventfd_replace_locked(vdev, slot, NULL);
+	if (fd < 0)
+		return -EINVAL;
+	ctx = eventfd_ctx_fdget(fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	ret = vfio_pci_eventfd_replace_locked(vdev, slot, ctx);
+	if (ret)
+		eventfd_ctx_put(ctx);
+	return ret;
 }
 
 static int err_set_trigger(struct vfio_pci_core_device *vdev,
@@ -700,8 +671,8 @@ enum { IRQ_ACT_MASK, IRQ_ACT_UNMASK, IRQ_ACT_TRIGGER, IRQ_ACT_COUNT };
  */
 static const irq_set_fn irq_set_table[VFIO_PCI_NUM_IRQS][IRQ_ACT_COUNT] = {
 	[VFIO_PCI_INTX_IRQ_INDEX] = {
-		[IRQ_ACT_MASK] = intx_set_mask,
-		[IRQ_ACT_UNMASK] = intx_set_unmask,
+		[IRQ_ACT_MASK] = intx_set_masking,
+		[IRQ_ACT_UNMASK] = intx_set_masking,
 		[IRQ_ACT_TRIGGER] = intx_set_trigger_ioctl,
 	},
 	[VFIO_PCI_MSI_IRQ_INDEX] = { [IRQ_ACT_TRIGGER] = msi_set_trigger },

@@ -355,8 +355,8 @@ static int vfio_pci_set_irqs(struct vfio_pci_core_device *vdev,
 {
 	struct vfio_irq_set *hdr = &a->irq_set;
 	struct vfio_irq_set __user *arg = uarg;
-	size_t data_size = 0;
-	void *data = NULL;
+	size_t data_size;
+	void *data;
 	int ret;
 
 	ret = vfio_set_irqs_validate_and_prepare(hdr,
@@ -364,12 +364,10 @@ static int vfio_pci_set_irqs(struct vfio_pci_core_device *vdev,
 						 VFIO_PCI_NUM_IRQS, &data_size);
 	if (ret)
 		return ret;
-
-	if (data_size) {
-		data = memdup_user(&arg->data, data_size);
-		if (IS_ERR(data))
-			return PTR_ERR(data);
-	}
+	/* Eventfds or bools for each vector; none for DATA_NONE. */
+	data = data_size ? memdup_user(&arg->data, data_size) : NULL;
+	if (IS_ERR(data))
+		return PTR_ERR(data);
 
 	mutex_lock(&vdev->igate);
 	ret = vfio_pci_set_irqs_ioctl(vdev, hdr->flags, hdr->index,
@@ -383,22 +381,22 @@ static int vfio_pci_set_irqs(struct vfio_pci_core_device *vdev,
 /* ---------------------------------------------------------------- */
 /* Resets                                                            */
 
+/*
+ * VFIO_DEVICE_RESET. A reset from D3 would bring the device to D0
+ * without restoring a NoSoftRst- device's state: go to D0 our way
+ * first, with BAR access stopped.
+ */
 static int vfio_pci_reset(struct vfio_pci_core_device *vdev,
 			  union vfio_pci_ioctl_arg *a, void __user *uarg)
 {
-	int ret;
+	int ret = -EINVAL;
 
-	if (!vdev->reset_works)
-		return -EINVAL;
-
-	vfio_pci_zap_and_down_write_memory_lock(vdev);
-	/*
-	 * A reset from D3 would bring the device to D0 without restoring
-	 * a NoSoftRst- device's state: go to D0 our way first.
-	 */
-	vfio_pci_set_power_state(vdev, PCI_D0);
-	ret = pci_try_reset_function(vdev->pdev);
-	up_write(&vdev->memory_lock);
+	if (vdev->reset_works) {
+		vfio_pci_zap_and_down_write_memory_lock(vdev);
+		vfio_pci_set_power_state(vdev, PCI_D0);
+		ret = pci_try_reset_function(vdev->pdev);
+		up_write(&vdev->memory_lock);
+	}
 	return ret;
 }
 
@@ -427,23 +425,22 @@ struct peer_fill {
 static int fill_peer(struct pci_dev *pdev, void *data)
 {
 	struct peer_fill *fill = data;
-	struct vfio_pci_dependent_device *d;
 	struct iommu_group *group;
 
 	/* More functions than we counted: the topology changed. */
 	if (fill->n >= fill->max)
 		return -EAGAIN;
-
-	d = &fill->devices[fill->n++];
-	d->segment = pci_domain_nr(pdev->bus);
-	d->bus = pdev->bus->number;
-	d->devfn = pdev->devfn;
-
 	/* A function without isolation cannot be reset by a user. */
 	group = iommu_group_get(&pdev->dev);
 	if (!group)
 		return -EPERM;
-	d->group_id = iommu_group_id(group);
+
+	fill->devices[fill->n++] = (struct vfio_pci_dependent_device) {
+		.group_id = iommu_group_id(group),
+		.segment = pci_domain_nr(pdev->bus),
+		.bus = pdev->bus->number,
+		.devfn = pdev->devfn,
+	};
 	iommu_group_put(group);
 	return 0;
 }
@@ -646,17 +643,13 @@ long vfio_pci_core_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 {
 	struct vfio_pci_core_device *vdev = vfio_pci_core(core_vdev);
 	void __user *uarg = (void __user *)arg;
-	const struct vfio_pci_ioctl *op = NULL;
+	const struct vfio_pci_ioctl *op = vfio_pci_ioctls;
 	union vfio_pci_ioctl_arg a;
-	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(vfio_pci_ioctls); i++) {
-		if (vfio_pci_ioctls[i].cmd == cmd) {
-			op = &vfio_pci_ioctls[i];
-			break;
-		}
-	}
-	if (!op)
+	while (op < vfio_pci_ioctls + ARRAY_SIZE(vfio_pci_ioctls) &&
+	       op->cmd != cmd)
+		op++;
+	if (op == vfio_pci_ioctls + ARRAY_SIZE(vfio_pci_ioctls))
 		return -ENOTTY;
 
 	memset(&a, 0, sizeof(a));
@@ -677,104 +670,101 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_ioctl);
 /* ---------------------------------------------------------------- */
 /* VFIO_DEVICE_FEATURE                                               */
 
-static int feature_low_power_entry(struct vfio_pci_core_device *vdev,
-				   u32 flags, void __user *arg, size_t argsz)
-{
-	int ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
+/* What a VFIO_DEVICE_FEATURE SET of ours carries. */
+union vfio_pci_feature_arg {
+	struct vfio_device_low_power_entry_with_wakeup	wakeup;
+	uuid_t						vf_token;
+};
 
-	if (ret != 1)
-		return ret;
-	/* The device suspends once the ioctl drops its own reference. */
+/* The device suspends once the ioctl drops its own reference. */
+static int feature_low_power_entry(struct vfio_pci_core_device *vdev,
+				   union vfio_pci_feature_arg *arg)
+{
 	return vfio_pci_runtime_pm_enter(vdev, NULL);
 }
 
 static int feature_low_power_entry_wakeup(struct vfio_pci_core_device *vdev,
-					  u32 flags, void __user *arg,
-					  size_t argsz)
+					  union vfio_pci_feature_arg *arg)
 {
-	struct vfio_device_low_power_entry_with_wakeup entry;
 	struct eventfd_ctx *wake;
-	int ret;
+	int ret = -EINVAL;
 
-	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET,
-				 sizeof(entry));
-	if (ret != 1)
-		return ret;
-	if (copy_from_user(&entry, arg, sizeof(entry)))
-		return -EFAULT;
-	if (entry.wakeup_eventfd < 0)
-		return -EINVAL;
-
-	wake = eventfd_ctx_fdget(entry.wakeup_eventfd);
-	if (IS_ERR(wake))
-		return PTR_ERR(wake);
-	ret = vfio_pci_runtime_pm_enter(vdev, wake);
-	if (ret)
-		eventfd_ctx_put(wake);
+	if (arg->wakeup.wakeup_eventfd >= 0) {
+		wake = eventfd_ctx_fdget(arg->wakeup.wakeup_eventfd);
+		if (IS_ERR(wake))
+			return PTR_ERR(wake);
+		ret = vfio_pci_runtime_pm_enter(vdev, wake);
+		if (ret)
+			eventfd_ctx_put(wake);
+	}
 	return ret;
 }
 
+/*
+ * The ioctl woke the device; a wakeup eventfd, if any, already ended
+ * low power in runtime resume, which this tolerates.
+ */
 static int feature_low_power_exit(struct vfio_pci_core_device *vdev,
-				  u32 flags, void __user *arg, size_t argsz)
+				  union vfio_pci_feature_arg *arg)
 {
-	int ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
-
-	if (ret != 1)
-		return ret;
-	/*
-	 * The ioctl woke the device; a wakeup eventfd, if any, already
-	 * ended low power in runtime resume, which this tolerates.
-	 */
 	vfio_pci_runtime_pm_leave(vdev);
 	return 0;
 }
 
-static int feature_vf_token(struct vfio_pci_core_device *vdev, u32 flags,
-			    void __user *arg, size_t argsz)
+/* SET only: a GET would leak the token of the previous user. */
+static int feature_vf_token(struct vfio_pci_core_device *vdev,
+			    union vfio_pci_feature_arg *arg)
 {
-	uuid_t uuid;
-	int ret;
+	struct vfio_pci_vf_token *t = vdev->vf_token;
 
-	if (!vdev->vf_token)
-		return -ENOTTY;
-	/* SET only: GET would leak the token of the previous user. */
-	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET,
-				 sizeof(uuid));
-	if (ret != 1)
-		return ret;
-	if (copy_from_user(&uuid, arg, sizeof(uuid)))
-		return -EFAULT;
-
-	mutex_lock(&vdev->vf_token->lock);
-	uuid_copy(&vdev->vf_token->uuid, &uuid);
-	mutex_unlock(&vdev->vf_token->lock);
+	mutex_lock(&t->lock);
+	uuid_copy(&t->uuid, &arg->vf_token);
+	mutex_unlock(&t->lock);
 	return 0;
 }
+
+/* Our features: all are SET-only, with a fixed size argument. */
+static const struct {
+	u32	id;
+	u32	size;		/* of the argument */
+	bool	pf_only;	/* needs a VF token: absent elsewhere */
+	int	(*set)(struct vfio_pci_core_device *vdev,
+		       union vfio_pci_feature_arg *arg);
+} vfio_pci_features[] = {
+	{ VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY, 0, false,
+	  feature_low_power_entry },
+	{ VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP,
+	  sizeof(struct vfio_device_low_power_entry_with_wakeup), false,
+	  feature_low_power_entry_wakeup },
+	{ VFIO_DEVICE_FEATURE_LOW_POWER_EXIT, 0, false,
+	  feature_low_power_exit },
+	{ VFIO_DEVICE_FEATURE_PCI_VF_TOKEN, sizeof(uuid_t), true,
+	  feature_vf_token },
+};
 
 int vfio_pci_core_ioctl_feature(struct vfio_device *device, u32 flags,
 				void __user *arg, size_t argsz)
 {
 	struct vfio_pci_core_device *vdev = vfio_pci_core(device);
-	int (*fn)(struct vfio_pci_core_device *vdev, u32 flags,
-		  void __user *arg, size_t argsz);
+	u32 id = flags & VFIO_DEVICE_FEATURE_MASK;
+	union vfio_pci_feature_arg buf;
+	unsigned int i = 0;
+	int ret;
 
-	switch (flags & VFIO_DEVICE_FEATURE_MASK) {
-	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
-		fn = feature_low_power_entry;
-		break;
-	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP:
-		fn = feature_low_power_entry_wakeup;
-		break;
-	case VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
-		fn = feature_low_power_exit;
-		break;
-	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
-		fn = feature_vf_token;
-		break;
-	default:
+	while (i < ARRAY_SIZE(vfio_pci_features) &&
+	       vfio_pci_features[i].id != id)
+		i++;
+	if (i == ARRAY_SIZE(vfio_pci_features) ||
+	    (vfio_pci_features[i].pf_only && !vdev->vf_token))
 		return -ENOTTY;
-	}
 
-	return fn(vdev, flags, arg, argsz);
+	/* 1: a SET with a large enough argument; else a probe or error. */
+	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET,
+				 vfio_pci_features[i].size);
+	if (ret != 1)
+		return ret;
+	if (copy_from_user(&buf, arg, vfio_pci_features[i].size))
+		return -EFAULT;
+	return vfio_pci_features[i].set(vdev, &buf);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_ioctl_feature);

@@ -27,6 +27,21 @@ struct vfio_pci_subpage_rsv {
 	struct list_head	node;
 };
 
+static vm_fault_t vfio_pci_bar_fault(struct vm_fault *vmf, unsigned int order);
+
+static vm_fault_t vfio_pci_bar_page_fault(struct vm_fault *vmf)
+{
+	return vfio_pci_bar_fault(vmf, 0);
+}
+
+/* Pages always; PMD/PUD entries where the architecture maps them. */
+static const struct vm_operations_struct vfio_pci_bar_vm_ops = {
+#ifdef CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP
+	.huge_fault = vfio_pci_bar_fault,
+#endif
+	.fault = vfio_pci_bar_page_fault,
+};
+
 /* Caller holds memory_lock. */
 bool __vfio_pci_memory_enabled(struct vfio_pci_core_device *vdev)
 {
@@ -43,6 +58,32 @@ bool __vfio_pci_memory_enabled(struct vfio_pci_core_device *vdev)
 	       (pdev->no_command_memory || (cmd & PCI_COMMAND_MEMORY));
 }
 
+/*
+ * For kernel-side work that needs decode (MSI-X table writes, ROM
+ * probing): block user access and turn memory decode on if it was off.
+ * Returns the command register to put back.
+ */
+u16 vfio_pci_memory_lock_and_enable(struct vfio_pci_core_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	u16 saved;
+
+	down_write(&vdev->memory_lock);
+	pci_read_config_word(pdev, PCI_COMMAND, &saved);
+	if (!(saved & PCI_COMMAND_MEMORY))
+		pci_write_config_word(pdev, PCI_COMMAND,
+				      saved | PCI_COMMAND_MEMORY);
+	return saved;
+}
+
+void vfio_pci_memory_unlock_and_restore(struct vfio_pci_core_device *vdev,
+					u16 cmd)
+{
+	pci_write_config_word(vdev->pdev, PCI_COMMAND, cmd);
+	up_write(&vdev->memory_lock);
+}
+
+/* Make every user mapping of the BARs fault again. */
 void vfio_pci_zap_bars(struct vfio_pci_core_device *vdev)
 {
 	loff_t start = VFIO_PCI_INDEX_TO_OFFSET(VFIO_PCI_BAR0_REGION_INDEX);
@@ -52,34 +93,11 @@ void vfio_pci_zap_bars(struct vfio_pci_core_device *vdev)
 			    true);
 }
 
+/* Stop BAR access: the faults that follow wait for memory_lock. */
 void vfio_pci_zap_and_down_write_memory_lock(struct vfio_pci_core_device *vdev)
 {
 	down_write(&vdev->memory_lock);
 	vfio_pci_zap_bars(vdev);
-}
-
-/*
- * For kernel-side work that needs decode (MSI-X table writes, ROM
- * probing): block user access and turn memory decode on if it was off.
- * Returns the command register to put back.
- */
-u16 vfio_pci_memory_lock_and_enable(struct vfio_pci_core_device *vdev)
-{
-	u16 cmd;
-
-	down_write(&vdev->memory_lock);
-	pci_read_config_word(vdev->pdev, PCI_COMMAND, &cmd);
-	if (!(cmd & PCI_COMMAND_MEMORY))
-		pci_write_config_word(vdev->pdev, PCI_COMMAND,
-				      cmd | PCI_COMMAND_MEMORY);
-	return cmd;
-}
-
-void vfio_pci_memory_unlock_and_restore(struct vfio_pci_core_device *vdev,
-					u16 cmd)
-{
-	pci_write_config_word(vdev->pdev, PCI_COMMAND, cmd);
-	up_write(&vdev->memory_lock);
 }
 
 /*
@@ -150,6 +168,25 @@ static unsigned long vma_bar_pfn(struct vm_area_struct *vma)
 	       (vma->vm_pgoff & VFIO_PCI_PGOFF_MASK);
 }
 
+/* Map @pfn at the faulting address, as a page or a huge entry. */
+static vm_fault_t vfio_pci_bar_insert(struct vm_fault *vmf,
+				      unsigned long pfn, unsigned int order)
+{
+	if (!order)
+		return vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	if (order == PMD_ORDER)
+		return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
+					  false);
+#endif
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+	if (order == PUD_ORDER)
+		return vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
+					  false);
+#endif
+	return VM_FAULT_FALLBACK;
+}
+
 static vm_fault_t vfio_pci_bar_fault(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -165,46 +202,24 @@ static vm_fault_t vfio_pci_bar_fault(struct vm_fault *vmf, unsigned int order)
 		      (pfn & ((1UL << order) - 1))))
 		return VM_FAULT_FALLBACK;
 
+	/* No access while in low power or with memory decode off. */
 	down_read(&vdev->memory_lock);
-	if (vdev->lowpower_active || !__vfio_pci_memory_enabled(vdev))
-		goto out_unlock;
-
-	switch (order) {
-	case 0:
-		ret = vmf_insert_pfn(vma, vmf->address, pfn);
-		break;
-#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
-	case PMD_ORDER:
-		ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
-					 false);
-		break;
-#endif
-#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
-	case PUD_ORDER:
-		ret = vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
-					 false);
-		break;
-#endif
-	default:
-		ret = VM_FAULT_FALLBACK;
-	}
-
-out_unlock:
+	if (!vdev->lowpower_active && __vfio_pci_memory_enabled(vdev))
+		ret = vfio_pci_bar_insert(vmf, pfn, order);
 	up_read(&vdev->memory_lock);
 	return ret;
 }
 
-static vm_fault_t vfio_pci_bar_page_fault(struct vm_fault *vmf)
+/* A device-specific region maps itself, if it says it can. */
+static int vfio_pci_region_mmap(struct vfio_pci_core_device *vdev,
+				struct vfio_pci_region *region,
+				struct vm_area_struct *vma)
 {
-	return vfio_pci_bar_fault(vmf, 0);
+	if (!(region->flags & VFIO_REGION_INFO_FLAG_MMAP) || !region->ops ||
+	    !region->ops->mmap)
+		return -EINVAL;
+	return region->ops->mmap(vdev, region, vma);
 }
-
-static const struct vm_operations_struct vfio_pci_bar_vm_ops = {
-	.fault = vfio_pci_bar_page_fault,
-#ifdef CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP
-	.huge_fault = vfio_pci_bar_fault,
-#endif
-};
 
 int vfio_pci_core_mmap(struct vfio_device *core_vdev,
 		       struct vm_area_struct *vma)
@@ -212,29 +227,21 @@ int vfio_pci_core_mmap(struct vfio_device *core_vdev,
 	struct vfio_pci_core_device *vdev = vfio_pci_core(core_vdev);
 	struct pci_dev *pdev = vdev->pdev;
 	u64 req_start, req_len, bar_len;
-	struct vfio_pci_region *region;
 	unsigned long index;
 	int ret;
 
-	index = vma->vm_pgoff >> (VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT);
-	if (index >= VFIO_PCI_NUM_REGIONS + vdev->num_regions)
-		return -EINVAL;
-	if (vma->vm_end < vma->vm_start)
-		return -EINVAL;
 	/* A private copy of MMIO makes no sense. */
-	if (!(vma->vm_flags & VM_SHARED))
+	index = vma->vm_pgoff >> (VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT);
+	if (index >= VFIO_PCI_NUM_REGIONS + vdev->num_regions ||
+	    vma->vm_end < vma->vm_start || !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-
-	if (index >= VFIO_PCI_NUM_REGIONS) {
-		region = &vdev->region[index - VFIO_PCI_NUM_REGIONS];
-		if (region->ops && region->ops->mmap &&
-		    (region->flags & VFIO_REGION_INFO_FLAG_MMAP))
-			return region->ops->mmap(vdev, region, vma);
-		return -EINVAL;
-	}
-	if (index > VFIO_PCI_BAR5_REGION_INDEX)
-		return -EINVAL;
-	if (!vdev->bar_mmap_supported[index])
+	if (index >= VFIO_PCI_NUM_REGIONS)
+		return vfio_pci_region_mmap(vdev,
+					    &vdev->region[index - VFIO_PCI_NUM_REGIONS],
+					    vma);
+	/* The ROM, config space and VGA are never mapped. */
+	if (index > VFIO_PCI_BAR5_REGION_INDEX ||
+	    !vdev->bar_mmap_supported[index])
 		return -EINVAL;
 
 	bar_len = PAGE_ALIGN(pci_resource_len(pdev, index));
@@ -251,10 +258,6 @@ int vfio_pci_core_mmap(struct vfio_device *core_vdev,
 	if (ret)
 		return ret;
 
-	vma->vm_private_data = vdev;
-	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
-
 	/*
 	 * The flags io_remap_pfn_range() would set, fixed now as the
 	 * fault handler may not change them. VM_ALLOW_ANY_UNCACHED lets
@@ -263,6 +266,8 @@ int vfio_pci_core_mmap(struct vfio_device *core_vdev,
 	 */
 	vm_flags_set(vma, VM_ALLOW_ANY_UNCACHED | VM_IO | VM_PFNMAP |
 			  VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_page_prot = pgprot_decrypted(pgprot_noncached(vma->vm_page_prot));
+	vma->vm_private_data = vdev;
 	vma->vm_ops = &vfio_pci_bar_vm_ops;
 	return 0;
 }

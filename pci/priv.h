@@ -41,13 +41,22 @@ struct vfio_pci_irq_ctx {
 	struct irq_bypass_producer	producer;	/* MSI/MSI-X only */
 };
 
+/* One MMIO or port access's worth of data, in the access's width. */
+union vfio_pci_io_val {
+	u8	b;
+	u16	w;
+	u32	l;
+	u64	q;
+};
+
 /* A write of fixed data to a BAR, done whenever an eventfd fires. */
 struct vfio_pci_ioeventfd {
 	struct list_head		node;	/* under ioeventfds_lock */
 	struct vfio_pci_core_device	*vdev;
 	struct virqfd			*virqfd;
 	void __iomem			*addr;
-	u64				data;
+	u64				data;	/* as the user gave it */
+	union vfio_pci_io_val		val;	/* what gets written */
 	loff_t				pos;
 	int				bar;
 	int				count;
@@ -91,7 +100,7 @@ int vfio_pci_set_power_state(struct vfio_pci_core_device *vdev,
 int vfio_pci_eventfd_replace_locked(struct vfio_pci_core_device *vdev,
 				    struct vfio_pci_eventfd __rcu **slot,
 				    struct eventfd_ctx *ctx);
-void vfio_pci_eventfd_signal(struct vfio_pci_eventfd __rcu **slot);
+bool vfio_pci_eventfd_signal(struct vfio_pci_eventfd __rcu **slot);
 int vfio_pci_dev_set_hot_reset(struct vfio_pci_core_device *vdev,
 			       struct file **group_files, unsigned int nfiles);
 typedef int (*vfio_pci_peer_fn)(struct pci_dev *pdev, void *data);

@@ -39,175 +39,95 @@
 #define dev_ioread8	ioread8
 #define dev_iowrite8	iowrite8
 
-/* Enter an MMIO access: fails while decode is off or in low power. */
-static int io_gate_enter(struct vfio_pci_core_device *vdev, bool test_mem)
+/*
+ * One MMIO or port access of @width bytes, to or from *@val (a u8, u16,
+ * u32 or u64 as @width says). With @test_mem it holds memory_lock for
+ * read and fails with -EIO while decode is off or in low power.
+ */
+static int io_access(struct vfio_pci_core_device *vdev, bool test_mem,
+		     void __iomem *io, void *val, unsigned int width,
+		     bool iswrite)
 {
-	if (!test_mem)
-		return 0;
+	if (test_mem) {
+		down_read(&vdev->memory_lock);
+		if (!__vfio_pci_memory_enabled(vdev)) {
+			up_read(&vdev->memory_lock);
+			return -EIO;
+		}
+	}
 
-	down_read(&vdev->memory_lock);
-	if (__vfio_pci_memory_enabled(vdev))
-		return 0;
-	up_read(&vdev->memory_lock);
-	return -EIO;
-}
+	switch (width * 2 + iswrite) {
+	case 2:
+		*(u8 *)val = dev_ioread8(io);
+		break;
+	case 3:
+		dev_iowrite8(*(u8 *)val, io);
+		break;
+	case 4:
+		*(u16 *)val = dev_ioread16(io);
+		break;
+	case 5:
+		dev_iowrite16(*(u16 *)val, io);
+		break;
+	case 8:
+		*(u32 *)val = dev_ioread32(io);
+		break;
+	case 9:
+		dev_iowrite32(*(u32 *)val, io);
+		break;
+	case 16:
+		*(u64 *)val = dev_ioread64(io);
+		break;
+	case 17:
+		dev_iowrite64(*(u64 *)val, io);
+		break;
+	}
 
-static void io_gate_exit(struct vfio_pci_core_device *vdev, bool test_mem)
-{
 	if (test_mem)
 		up_read(&vdev->memory_lock);
-}
-
-int vfio_pci_core_ioread8(struct vfio_pci_core_device *vdev, bool test_mem,
-			  u8 *val, void __iomem *io)
-{
-	int ret = io_gate_enter(vdev, test_mem);
-
-	if (ret)
-		return ret;
-	*val = dev_ioread8(io);
-	io_gate_exit(vdev, test_mem);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(vfio_pci_core_ioread8);
 
-int vfio_pci_core_iowrite8(struct vfio_pci_core_device *vdev, bool test_mem,
-			   u8 val, void __iomem *io)
-{
-	int ret = io_gate_enter(vdev, test_mem);
+/* The exported single accesses: a read and a write per width. */
+#define VFIO_PCI_IOREAD(bits, ptype)					\
+int vfio_pci_core_ioread##bits(struct vfio_pci_core_device *vdev,	\
+			       bool test_mem, ptype val,		\
+			       void __iomem *io)			\
+{									\
+	return io_access(vdev, test_mem, io, val, sizeof(*val), false);	\
+}									\
+EXPORT_SYMBOL_GPL(vfio_pci_core_ioread##bits)
 
-	if (ret)
-		return ret;
-	dev_iowrite8(val, io);
-	io_gate_exit(vdev, test_mem);
-	return 0;
-}
-EXPORT_SYMBOL_GPL(vfio_pci_core_iowrite8);
+#define VFIO_PCI_IOWRITE(bits, type)					\
+int vfio_pci_core_iowrite##bits(struct vfio_pci_core_device *vdev,	\
+				bool test_mem, type val,		\
+				void __iomem *io)			\
+{									\
+	return io_access(vdev, test_mem, io, &val, sizeof(val), true);	\
+}									\
+EXPORT_SYMBOL_GPL(vfio_pci_core_iowrite##bits)
 
-int vfio_pci_core_ioread16(struct vfio_pci_core_device *vdev, bool test_mem,
-			   u16 *val, void __iomem *io)
-{
-	int ret = io_gate_enter(vdev, test_mem);
-
-	if (ret)
-		return ret;
-	*val = dev_ioread16(io);
-	io_gate_exit(vdev, test_mem);
-	return 0;
-}
-EXPORT_SYMBOL_GPL(vfio_pci_core_ioread16);
-
-int vfio_pci_core_iowrite16(struct vfio_pci_core_device *vdev, bool test_mem,
-			    u16 val, void __iomem *io)
-{
-	int ret = io_gate_enter(vdev, test_mem);
-
-	if (ret)
-		return ret;
-	dev_iowrite16(val, io);
-	io_gate_exit(vdev, test_mem);
-	return 0;
-}
-EXPORT_SYMBOL_GPL(vfio_pci_core_iowrite16);
-
-int vfio_pci_core_ioread32(struct vfio_pci_core_device *vdev, bool test_mem,
-			   u32 *val, void __iomem *io)
-{
-	int ret = io_gate_enter(vdev, test_mem);
-
-	if (ret)
-		return ret;
-	*val = dev_ioread32(io);
-	io_gate_exit(vdev, test_mem);
-	return 0;
-}
-EXPORT_SYMBOL_GPL(vfio_pci_core_ioread32);
-
-int vfio_pci_core_iowrite32(struct vfio_pci_core_device *vdev, bool test_mem,
-			    u32 val, void __iomem *io)
-{
-	int ret = io_gate_enter(vdev, test_mem);
-
-	if (ret)
-		return ret;
-	dev_iowrite32(val, io);
-	io_gate_exit(vdev, test_mem);
-	return 0;
-}
-EXPORT_SYMBOL_GPL(vfio_pci_core_iowrite32);
-
-int vfio_pci_core_ioread64(struct vfio_pci_core_device *vdev, bool test_mem,
-			   u64 *val, void __iomem *io)
-{
-	int ret = io_gate_enter(vdev, test_mem);
-
-	if (ret)
-		return ret;
-	*val = dev_ioread64(io);
-	io_gate_exit(vdev, test_mem);
-	return 0;
-}
-EXPORT_SYMBOL_GPL(vfio_pci_core_ioread64);
-
-int vfio_pci_core_iowrite64(struct vfio_pci_core_device *vdev, bool test_mem,
-			    u64 val, void __iomem *io)
-{
-	int ret = io_gate_enter(vdev, test_mem);
-
-	if (ret)
-		return ret;
-	dev_iowrite64(val, io);
-	io_gate_exit(vdev, test_mem);
-	return 0;
-}
-EXPORT_SYMBOL_GPL(vfio_pci_core_iowrite64);
+VFIO_PCI_IOREAD(8, u8 *);
+VFIO_PCI_IOWRITE(8, u8);
+VFIO_PCI_IOREAD(16, u16 *);
+VFIO_PCI_IOWRITE(16, u16);
+VFIO_PCI_IOREAD(32, u32 *);
+VFIO_PCI_IOWRITE(32, u32);
+VFIO_PCI_IOREAD(64, u64 *);
+VFIO_PCI_IOWRITE(64, u64);
 
 /* One access of @width bytes between the user buffer and @io. */
 static int io_xfer(struct vfio_pci_core_device *vdev, bool test_mem,
 		   void __iomem *io, char __user *buf, unsigned int width,
 		   bool iswrite)
 {
-	union {
-		u8 b;
-		u16 w;
-		u32 l;
-		u64 q;
-	} v;
-	int ret = 0;
+	union vfio_pci_io_val v;
+	int ret;
 
-	if (iswrite) {
-		if (copy_from_user(&v, buf, width))
-			return -EFAULT;
-		switch (width) {
-		case 8:
-			ret = vfio_pci_core_iowrite64(vdev, test_mem, v.q, io);
-			break;
-		case 4:
-			ret = vfio_pci_core_iowrite32(vdev, test_mem, v.l, io);
-			break;
-		case 2:
-			ret = vfio_pci_core_iowrite16(vdev, test_mem, v.w, io);
-			break;
-		default:
-			ret = vfio_pci_core_iowrite8(vdev, test_mem, v.b, io);
-		}
-		return ret;
-	}
-
-	switch (width) {
-	case 8:
-		ret = vfio_pci_core_ioread64(vdev, test_mem, &v.q, io);
-		break;
-	case 4:
-		ret = vfio_pci_core_ioread32(vdev, test_mem, &v.l, io);
-		break;
-	case 2:
-		ret = vfio_pci_core_ioread16(vdev, test_mem, &v.w, io);
-		break;
-	default:
-		ret = vfio_pci_core_ioread8(vdev, test_mem, &v.b, io);
-	}
-	if (ret)
+	if (iswrite && copy_from_user(&v, buf, width))
+		return -EFAULT;
+	ret = io_access(vdev, test_mem, io, &v, width, iswrite);
+	if (ret || iswrite)
 		return ret;
 	return copy_to_user(buf, &v, width) ? -EFAULT : 0;
 }
@@ -252,40 +172,29 @@ ssize_t vfio_pci_core_do_io_rw(struct vfio_pci_core_device *vdev,
 			       size_t x_start, size_t x_end, bool iswrite,
 			       enum vfio_pci_io_width max_width)
 {
-	size_t done = 0, avail;
 	unsigned int width;
+	size_t done, avail;
+	loff_t pos;
 	int ret;
 
-	while (count) {
-		if (off < x_start)
-			avail = min_t(size_t, count, x_start - off);
-		else if (off >= x_end)
-			avail = count;
-		else
-			avail = 0;
-
-		if (!avail) {
+	for (done = 0; done < count; done += width) {
+		pos = off + done;
+		avail = count - done;
+		if (pos >= x_start && pos < x_end) {
 			/* Inside the excluded range. */
-			width = min_t(size_t, count, x_end - off);
-			if (!iswrite) {
-				ret = io_fill_ones(buf, width);
-				if (ret)
-					return ret;
-			}
+			width = min_t(size_t, avail, x_end - pos);
+			ret = iswrite ? 0 : io_fill_ones(buf + done, width);
 		} else {
+			if (pos < x_start)
+				avail = min_t(size_t, avail, x_start - pos);
 			for (width = max_width; width > 1; width /= 2)
-				if (avail >= width && !(off % width))
+				if (avail >= width && !(pos % width))
 					break;
-			ret = io_xfer(vdev, test_mem, io + off, buf, width,
-				      iswrite);
-			if (ret)
-				return ret;
+			ret = io_xfer(vdev, test_mem, io + pos, buf + done,
+				      width, iswrite);
 		}
-
-		count -= width;
-		done += width;
-		off += width;
-		buf += width;
+		if (ret)
+			return ret;
 	}
 	return done;
 }
@@ -304,23 +213,21 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_do_io_rw);
 int vfio_pci_core_setup_barmap(struct vfio_pci_core_device *vdev, int bar)
 {
 	struct pci_dev *pdev = vdev->pdev;
-	void __iomem *io;
 	int ret;
 
+	/* Mapped already during this open. */
 	if (vdev->barmap[bar])
 		return 0;
 
 	ret = pci_request_selected_regions(pdev, 1 << bar, "vfio");
-	if (ret)
-		return ret;
-
-	io = pci_iomap(pdev, bar, 0);
-	if (!io) {
-		pci_release_selected_regions(pdev, 1 << bar);
-		return -ENOMEM;
+	if (!ret) {
+		vdev->barmap[bar] = pci_iomap(pdev, bar, 0);
+		if (!vdev->barmap[bar]) {
+			pci_release_selected_regions(pdev, 1 << bar);
+			ret = -ENOMEM;
+		}
 	}
-	vdev->barmap[bar] = io;
-	return 0;
+	return ret;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_setup_barmap);
 
@@ -459,15 +366,42 @@ out_unmap:
 /* ---------------------------------------------------------------- */
 /* Entry points                                                      */
 
+/* The ROM BAR is read-only. */
+static ssize_t vfio_pci_rom_rw(struct vfio_pci_core_device *vdev,
+			       char __user *buf, size_t count, loff_t *ppos,
+			       bool iswrite)
+{
+	if (iswrite)
+		return -EINVAL;
+	return vfio_pci_bar_rw(vdev, buf, count, ppos, false);
+}
+
+typedef ssize_t (*vfio_pci_rw_fn)(struct vfio_pci_core_device *vdev,
+				  char __user *buf, size_t count,
+				  loff_t *ppos, bool iswrite);
+
+/* Handlers of the fixed regions; device-specific ones bring their own. */
+static const vfio_pci_rw_fn vfio_pci_fixed_rw[VFIO_PCI_NUM_REGIONS] = {
+	[VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX] =
+		vfio_pci_bar_rw,
+	[VFIO_PCI_ROM_REGION_INDEX] = vfio_pci_rom_rw,
+	[VFIO_PCI_CONFIG_REGION_INDEX] = vfio_pci_config_rw,
+	[VFIO_PCI_VGA_REGION_INDEX] = vfio_pci_vga_rw,
+};
+
 static ssize_t vfio_pci_rw(struct vfio_pci_core_device *vdev,
 			   char __user *buf, size_t count, loff_t *ppos,
 			   bool iswrite)
 {
 	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
-	struct vfio_pci_region *region;
+	vfio_pci_rw_fn rw;
 	ssize_t ret;
 
-	if (index >= VFIO_PCI_NUM_REGIONS + vdev->num_regions)
+	if (index < VFIO_PCI_NUM_REGIONS)
+		rw = vfio_pci_fixed_rw[index];
+	else if (index - VFIO_PCI_NUM_REGIONS < vdev->num_regions)
+		rw = vdev->region[index - VFIO_PCI_NUM_REGIONS].ops->rw;
+	else
 		return -EINVAL;
 
 	/* The device may be runtime suspended: wake it for the access. */
@@ -477,27 +411,7 @@ static ssize_t vfio_pci_rw(struct vfio_pci_core_device *vdev,
 				     ret);
 		return -EIO;
 	}
-
-	switch (index) {
-	case VFIO_PCI_CONFIG_REGION_INDEX:
-		ret = vfio_pci_config_rw(vdev, buf, count, ppos, iswrite);
-		break;
-	case VFIO_PCI_BAR0_REGION_INDEX ... VFIO_PCI_BAR5_REGION_INDEX:
-		ret = vfio_pci_bar_rw(vdev, buf, count, ppos, iswrite);
-		break;
-	case VFIO_PCI_ROM_REGION_INDEX:
-		ret = iswrite ? -EINVAL :
-		      vfio_pci_bar_rw(vdev, buf, count, ppos, false);
-		break;
-	case VFIO_PCI_VGA_REGION_INDEX:
-		ret = vfio_pci_vga_rw(vdev, buf, count, ppos, iswrite);
-		break;
-	default:
-		region = &vdev->region[index - VFIO_PCI_NUM_REGIONS];
-		ret = region->ops->rw(vdev, buf, count, ppos, iswrite);
-		break;
-	}
-
+	ret = rw(vdev, buf, count, ppos, iswrite);
 	pm_runtime_put(&vdev->pdev->dev);
 	return ret;
 }
@@ -526,22 +440,8 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_write);
 
 static void ioeventfd_write(struct vfio_pci_ioeventfd *ioev, bool test_mem)
 {
-	struct vfio_pci_core_device *vdev = ioev->vdev;
-
-	switch (ioev->count) {
-	case 1:
-		vfio_pci_core_iowrite8(vdev, test_mem, ioev->data, ioev->addr);
-		break;
-	case 2:
-		vfio_pci_core_iowrite16(vdev, test_mem, ioev->data, ioev->addr);
-		break;
-	case 4:
-		vfio_pci_core_iowrite32(vdev, test_mem, ioev->data, ioev->addr);
-		break;
-	case 8:
-		vfio_pci_core_iowrite64(vdev, test_mem, ioev->data, ioev->addr);
-		break;
-	}
+	io_access(ioev->vdev, test_mem, ioev->addr, &ioev->val, ioev->count,
+		  true);
 }
 
 /* Atomic context: only try the lock, else defer to the thread. */
@@ -550,19 +450,16 @@ static int ioeventfd_handler(void *opaque, void *unused)
 	struct vfio_pci_ioeventfd *ioev = opaque;
 	struct vfio_pci_core_device *vdev = ioev->vdev;
 
-	if (ioev->test_mem) {
-		if (!down_read_trylock(&vdev->memory_lock))
-			return 1;
-		if (!__vfio_pci_memory_enabled(vdev)) {
-			up_read(&vdev->memory_lock);
-			return 0;
-		}
+	if (!ioev->test_mem) {
+		ioeventfd_write(ioev, false);
+		return 0;
 	}
-
-	ioeventfd_write(ioev, false);
-
-	if (ioev->test_mem)
-		up_read(&vdev->memory_lock);
+	if (!down_read_trylock(&vdev->memory_lock))
+		return 1;
+	/* Decode off: the write is dropped, as a BAR write would be. */
+	if (__vfio_pci_memory_enabled(vdev))
+		ioeventfd_write(ioev, false);
+	up_read(&vdev->memory_lock);
 	return 0;
 }
 
@@ -580,6 +477,63 @@ static void ioeventfd_free(struct vfio_pci_core_device *vdev,
 	list_del(&ioev->node);
 	vdev->ioeventfds_nr--;
 	kfree(ioev);
+}
+
+static struct vfio_pci_ioeventfd *
+ioeventfd_find(struct vfio_pci_core_device *vdev, int bar, loff_t pos,
+	       u64 data, int count)
+{
+	struct vfio_pci_ioeventfd *ioev;
+
+	lockdep_assert_held(&vdev->ioeventfds_lock);
+
+	list_for_each_entry(ioev, &vdev->ioeventfds_list, node)
+		if (ioev->bar == bar && ioev->pos == pos &&
+		    ioev->count == count && ioev->data == data)
+			return ioev;
+	return NULL;
+}
+
+static int ioeventfd_add(struct vfio_pci_core_device *vdev, int bar,
+			 loff_t pos, u64 data, int count, int fd)
+{
+	struct vfio_pci_ioeventfd *ioev;
+	int ret;
+
+	ioev = kmalloc(sizeof(*ioev), GFP_KERNEL_ACCOUNT);
+	if (!ioev)
+		return -ENOMEM;
+	*ioev = (struct vfio_pci_ioeventfd) {
+		.vdev = vdev, .bar = bar, .pos = pos,
+		.addr = vdev->barmap[bar] + pos,
+		.data = data, .count = count,
+		.test_mem = pci_resource_flags(vdev->pdev, bar) &
+			    IORESOURCE_MEM,
+	};
+
+	switch (count) {
+	case 1:
+		ioev->val.b = data;
+		break;
+	case 2:
+		ioev->val.w = data;
+		break;
+	case 4:
+		ioev->val.l = data;
+		break;
+	default:
+		ioev->val.q = data;
+	}
+
+	ret = vfio_virqfd_enable(ioev, ioeventfd_handler, ioeventfd_thread,
+				 NULL, &ioev->virqfd, fd);
+	if (ret) {
+		kfree(ioev);
+		return ret;
+	}
+	list_add(&ioev->node, &vdev->ioeventfds_list);
+	vdev->ioeventfds_nr++;
+	return 0;
 }
 
 /*
@@ -611,52 +565,19 @@ int vfio_pci_ioeventfd(struct vfio_pci_core_device *vdev, loff_t offset,
 		return ret;
 
 	mutex_lock(&vdev->ioeventfds_lock);
-
-	list_for_each_entry(ioev, &vdev->ioeventfds_list, node) {
-		if (ioev->pos != pos || ioev->bar != bar ||
-		    ioev->data != data || ioev->count != count)
-			continue;
-		if (fd == -1) {
-			ioeventfd_free(vdev, ioev);
-			ret = 0;
-		} else {
-			ret = -EEXIST;
-		}
-		goto out_unlock;
-	}
-
-	if (fd < 0) {
+	ioev = ioeventfd_find(vdev, bar, pos, data, count);
+	if (ioev && fd == -1) {
+		ioeventfd_free(vdev, ioev);
+		ret = 0;
+	} else if (ioev) {
+		ret = -EEXIST;
+	} else if (fd < 0) {
 		ret = -ENODEV;
-		goto out_unlock;
-	}
-	if (vdev->ioeventfds_nr >= VFIO_PCI_IOEVENTFD_MAX) {
+	} else if (vdev->ioeventfds_nr >= VFIO_PCI_IOEVENTFD_MAX) {
 		ret = -ENOSPC;
-		goto out_unlock;
+	} else {
+		ret = ioeventfd_add(vdev, bar, pos, data, count, fd);
 	}
-
-	ioev = kzalloc(sizeof(*ioev), GFP_KERNEL_ACCOUNT);
-	if (!ioev) {
-		ret = -ENOMEM;
-		goto out_unlock;
-	}
-	ioev->vdev = vdev;
-	ioev->addr = vdev->barmap[bar] + pos;
-	ioev->data = data;
-	ioev->pos = pos;
-	ioev->bar = bar;
-	ioev->count = count;
-	ioev->test_mem = pdev->resource[bar].flags & IORESOURCE_MEM;
-
-	ret = vfio_virqfd_enable(ioev, ioeventfd_handler, ioeventfd_thread,
-				 NULL, &ioev->virqfd, fd);
-	if (ret) {
-		kfree(ioev);
-		goto out_unlock;
-	}
-	list_add(&ioev->node, &vdev->ioeventfds_list);
-	vdev->ioeventfds_nr++;
-
-out_unlock:
 	mutex_unlock(&vdev->ioeventfds_lock);
 	return ret;
 }

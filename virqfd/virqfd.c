@@ -18,7 +18,30 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
+#include <linux/poll.h>
+#include <linux/wait.h>
+
 #include <vfio/virqfd.h>
+
+/* One watched eventfd. */
+struct virqfd {
+	/* What the driver gave vfio_virqfd_enable(). */
+	struct virqfd		**pvirqfd;	/* the driver's slot */
+	int			(*handler)(void *opaque, void *data);
+	void			(*thread)(void *opaque, void *data);
+	void			*opaque;
+	void			*data;
+
+	/* Our hook on the eventfd's waitqueue. */
+	struct eventfd_ctx	*eventfd;
+	wait_queue_entry_t	wait;
+	poll_table		pt;
+
+	/* Deferred work: the thread, its flush, and teardown. */
+	struct work_struct	inject;
+	struct work_struct	flush_inject;
+	struct work_struct	shutdown;
+};
 
 /* Runs the shutdown and thread-flush work; ordered, one at a time. */
 static struct workqueue_struct *vfio_virqfd_wq;
@@ -31,9 +54,12 @@ static struct workqueue_struct *vfio_virqfd_wq;
  */
 static DEFINE_SPINLOCK(vfio_virqfd_lock);
 
-/* Queue the teardown; caller holds vfio_virqfd_lock and cleared the slot. */
-static void vfio_virqfd_retire(struct virqfd *virqfd)
+/* Empty the driver's slot and queue the teardown; under vfio_virqfd_lock. */
+static void vfio_virqfd_retire(struct virqfd **slot)
 {
+	struct virqfd *virqfd = *slot;
+
+	*slot = NULL;
 	queue_work(vfio_virqfd_wq, &virqfd->shutdown);
 }
 
@@ -71,34 +97,11 @@ static int vfio_virqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 		 * take the waitqueue lock we run under to unhook us.
 		 */
 		spin_lock_irqsave(&vfio_virqfd_lock, flags);
-		if (*virqfd->pvirqfd == virqfd) {
-			*virqfd->pvirqfd = NULL;
-			vfio_virqfd_retire(virqfd);
-		}
+		if (*virqfd->pvirqfd == virqfd)
+			vfio_virqfd_retire(virqfd->pvirqfd);
 		spin_unlock_irqrestore(&vfio_virqfd_lock, flags);
 	}
 	return 0;
-}
-
-/* vfs_poll() tells us the eventfd's waitqueue: hook into it. */
-static void vfio_virqfd_queue_proc(struct file *file, wait_queue_head_t *wqh,
-				   poll_table *pt)
-{
-	struct virqfd *virqfd = container_of(pt, struct virqfd, pt);
-
-	add_wait_queue(wqh, &virqfd->wait);
-}
-
-static void vfio_virqfd_shutdown(struct work_struct *work)
-{
-	struct virqfd *virqfd = container_of(work, struct virqfd, shutdown);
-	u64 count;
-
-	eventfd_ctx_remove_wait_queue(virqfd->eventfd, &virqfd->wait, &count);
-	/* No new inject can be scheduled now; let a running one finish. */
-	flush_work(&virqfd->inject);
-	eventfd_ctx_put(virqfd->eventfd);
-	kfree(virqfd);
 }
 
 static void vfio_virqfd_inject(struct work_struct *work)
@@ -117,6 +120,41 @@ static void vfio_virqfd_flush_inject(struct work_struct *work)
 	flush_work(&virqfd->inject);
 }
 
+static void vfio_virqfd_shutdown(struct work_struct *work)
+{
+	struct virqfd *virqfd = container_of(work, struct virqfd, shutdown);
+	u64 count;
+
+	eventfd_ctx_remove_wait_queue(virqfd->eventfd, &virqfd->wait, &count);
+	/* No new inject can be scheduled now; let a running one finish. */
+	flush_work(&virqfd->inject);
+	eventfd_ctx_put(virqfd->eventfd);
+	kfree(virqfd);
+}
+
+/* vfs_poll() tells us the eventfd's waitqueue: hook into it. */
+static void vfio_virqfd_queue_proc(struct file *file, wait_queue_head_t *wqh,
+				   poll_table *pt)
+{
+	struct virqfd *virqfd = container_of(pt, struct virqfd, pt);
+
+	add_wait_queue(wqh, &virqfd->wait);
+}
+
+/* Only one virqfd per slot; disable and EPOLLHUP test the slot. */
+static int vfio_virqfd_claim(struct virqfd **pvirqfd, struct virqfd *virqfd)
+{
+	int ret = -EBUSY;
+
+	spin_lock_irq(&vfio_virqfd_lock);
+	if (!*pvirqfd) {
+		*pvirqfd = virqfd;
+		ret = 0;
+	}
+	spin_unlock_irq(&vfio_virqfd_lock);
+	return ret;
+}
+
 /**
  * vfio_virqfd_enable - run @handler/@thread whenever eventfd @fd fires
  * @opaque: first argument of @handler and @thread
@@ -130,75 +168,80 @@ static void vfio_virqfd_flush_inject(struct work_struct *work)
  * Returns 0, -EBADF, -EINVAL (not an eventfd), -EBUSY (@pvirqfd is
  * taken) or -ENOMEM. A signal pending on @fd fires immediately.
  */
-int vfio_virqfd_enable(void *opaque, int (*handler)(void *, void *),
-		       void (*thread)(void *, void *), void *data,
-		       struct virqfd **pvirqfd, int fd)
+int vfio_virqfd_enable(void *opaque,
+		       int (*handler)(void *opaque, void *data),
+		       void (*thread)(void *opaque, void *data),
+		       void *data, struct virqfd **pvirqfd, int fd)
 {
-	struct eventfd_ctx *ctx;
 	struct virqfd *virqfd;
-	struct file *file;
 	__poll_t events;
 	int ret;
-
-	virqfd = kzalloc(sizeof(*virqfd), GFP_KERNEL_ACCOUNT);
-	if (!virqfd)
-		return -ENOMEM;
-	virqfd->opaque = opaque;
-	virqfd->handler = handler;
-	virqfd->thread = thread;
-	virqfd->data = data;
-	virqfd->pvirqfd = pvirqfd;
-	INIT_WORK(&virqfd->inject, vfio_virqfd_inject);
-	INIT_WORK(&virqfd->shutdown, vfio_virqfd_shutdown);
-	INIT_WORK(&virqfd->flush_inject, vfio_virqfd_flush_inject);
 
 	/*
 	 * Hold the file until the virqfd is hooked up: a close in between
 	 * must find us on the waitqueue to deliver EPOLLHUP.
 	 */
-	file = fget(fd);
-	if (!file) {
-		ret = -EBADF;
-		goto err_free;
-	}
+	CLASS(fd, f)(fd);
+	if (fd_empty(f))
+		return -EBADF;
 
-	ctx = eventfd_ctx_fileget(file);
-	if (IS_ERR(ctx)) {
-		ret = PTR_ERR(ctx);
-		goto err_put_file;
-	}
-	virqfd->eventfd = ctx;
+	virqfd = kzalloc(sizeof(*virqfd), GFP_KERNEL_ACCOUNT);
+	if (!virqfd)
+		return -ENOMEM;
+	*virqfd = (struct virqfd) {
+		.pvirqfd = pvirqfd, .opaque = opaque, .data = data,
+		.handler = handler, .thread = thread,
+	};
+	INIT_WORK(&virqfd->inject, vfio_virqfd_inject);
+	INIT_WORK(&virqfd->flush_inject, vfio_virqfd_flush_inject);
+	INIT_WORK(&virqfd->shutdown, vfio_virqfd_shutdown);
 
-	/* Only one virqfd per slot; disable and EPOLLHUP test the slot. */
-	spin_lock_irq(&vfio_virqfd_lock);
-	if (*pvirqfd) {
-		spin_unlock_irq(&vfio_virqfd_lock);
-		ret = -EBUSY;
-		goto err_put_ctx;
+	/* -EINVAL if the file is no eventfd. */
+	virqfd->eventfd = eventfd_ctx_fileget(fd_file(f));
+	ret = PTR_ERR_OR_ZERO(virqfd->eventfd);
+	if (!ret) {
+		ret = vfio_virqfd_claim(pvirqfd, virqfd);
+		if (ret)
+			eventfd_ctx_put(virqfd->eventfd);
 	}
-	*pvirqfd = virqfd;
-	spin_unlock_irq(&vfio_virqfd_lock);
+	if (ret) {
+		kfree(virqfd);
+		return ret;
+	}
 
 	init_waitqueue_func_entry(&virqfd->wait, vfio_virqfd_wakeup);
 	init_poll_funcptr(&virqfd->pt, vfio_virqfd_queue_proc);
-	events = vfs_poll(file, &virqfd->pt);
+	events = vfs_poll(fd_file(f), &virqfd->pt);
 
 	/* A signal sent before we were hooked up still counts. */
 	if (events & EPOLLIN)
 		vfio_virqfd_fire(virqfd);
-
-	fput(file);
 	return 0;
-
-err_put_ctx:
-	eventfd_ctx_put(ctx);
-err_put_file:
-	fput(file);
-err_free:
-	kfree(virqfd);
-	return ret;
 }
 EXPORT_SYMBOL_GPL(vfio_virqfd_enable);
+
+/*
+ * Queue work for the virqfd in *@pvirqfd, if any, then wait for it and
+ * for anything queued before (a teardown an EPOLLHUP started). @retire:
+ * the teardown, emptying the slot; else a flush of its thread. Either
+ * runs on our ordered workqueue, so a flush cannot race a teardown of
+ * the same virqfd, which the lock alone could not prevent.
+ */
+static void vfio_virqfd_sync(struct virqfd **pvirqfd, bool retire)
+{
+	struct virqfd *virqfd;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vfio_virqfd_lock, flags);
+	virqfd = *pvirqfd;
+	if (virqfd && retire)
+		vfio_virqfd_retire(pvirqfd);
+	else if (virqfd && virqfd->thread)
+		queue_work(vfio_virqfd_wq, &virqfd->flush_inject);
+	spin_unlock_irqrestore(&vfio_virqfd_lock, flags);
+
+	flush_workqueue(vfio_virqfd_wq);
+}
 
 /**
  * vfio_virqfd_disable - stop and free the virqfd in @pvirqfd
@@ -208,17 +251,7 @@ EXPORT_SYMBOL_GPL(vfio_virqfd_enable);
  */
 void vfio_virqfd_disable(struct virqfd **pvirqfd)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&vfio_virqfd_lock, flags);
-	if (*pvirqfd) {
-		vfio_virqfd_retire(*pvirqfd);
-		*pvirqfd = NULL;
-	}
-	spin_unlock_irqrestore(&vfio_virqfd_lock, flags);
-
-	/* Also waits for a teardown an EPOLLHUP queued before us. */
-	flush_workqueue(vfio_virqfd_wq);
+	vfio_virqfd_sync(pvirqfd, true);
 }
 EXPORT_SYMBOL_GPL(vfio_virqfd_disable);
 
@@ -228,18 +261,7 @@ EXPORT_SYMBOL_GPL(vfio_virqfd_disable);
  */
 void vfio_virqfd_flush_thread(struct virqfd **pvirqfd)
 {
-	unsigned long flags;
-
-	/*
-	 * The flush runs on our workqueue so it is ordered against a
-	 * teardown of the same virqfd, which the lock alone cannot stop.
-	 */
-	spin_lock_irqsave(&vfio_virqfd_lock, flags);
-	if (*pvirqfd && (*pvirqfd)->thread)
-		queue_work(vfio_virqfd_wq, &(*pvirqfd)->flush_inject);
-	spin_unlock_irqrestore(&vfio_virqfd_lock, flags);
-
-	flush_workqueue(vfio_virqfd_wq);
+	vfio_virqfd_sync(pvirqfd, false);
 }
 EXPORT_SYMBOL_GPL(vfio_virqfd_flush_thread);
 
@@ -247,9 +269,7 @@ static int __init vfio_virqfd_init(void)
 {
 	vfio_virqfd_wq = alloc_ordered_workqueue("vfio-irqfd-cleanup",
 						 WQ_MEM_RECLAIM);
-	if (!vfio_virqfd_wq)
-		return -ENOMEM;
-	return 0;
+	return vfio_virqfd_wq ? 0 : -ENOMEM;
 }
 
 static void __exit vfio_virqfd_exit(void)

@@ -92,17 +92,11 @@ static int t1_ext_pin_new(struct t1_mapping *m, unsigned long idx,
 	if (n < 0)
 		return n;
 
-	/* The caller wants a struct page. */
-	if (!pfn_valid(pfn)) {
-		ret = -EINVAL;
+	/* The caller wants a struct page: EINVAL without one. */
+	ep = pfn_valid(pfn) ? kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT) : NULL;
+	ret = pfn_valid(pfn) ? -ENOMEM : -EINVAL;
+	if (!ep)
 		goto err_unpin;
-	}
-
-	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
-	if (!ep) {
-		ret = -ENOMEM;
-		goto err_unpin;
-	}
 	ep->pfn = pfn;
 	ep->refs = 1;
 	ep->gup = !!page;
@@ -179,15 +173,11 @@ int t1_pin_pages(void *iommu_data, dma_addr_t user_iova, int npage,
 		dma_addr_t iova = user_iova + ((dma_addr_t)i << PAGE_SHIFT);
 		unsigned long idx;
 
+		/* Unmapped: EINVAL; mapped without the access asked: EPERM. */
 		m = t1_mapping_at(iommu, iova);
-		if (!m) {
-			ret = -EINVAL;
+		ret = m ? -EPERM : -EINVAL;
+		if (!m || (m->prot & prot) != prot)
 			goto err_unwind;
-		}
-		if ((m->prot & prot) != prot) {
-			ret = -EPERM;
-			goto err_unwind;
-		}
 
 		idx = (iova - t1_map_iova(m)) >> PAGE_SHIFT;
 		ep = xa_load(&m->ext_pins, idx);
@@ -298,13 +288,10 @@ int t1_dma_rw(void *iommu_data, dma_addr_t user_iova, void *data,
 		goto out_unlock;
 	}
 
-	while (count) {
+	for (; count; count -= done, data += done, user_iova += done) {
 		ret = t1_rw_chunk(iommu, user_iova, data, count, write, &done);
 		if (ret)
 			break;
-		count -= done;
-		data += done;
-		user_iova += done;
 	}
 
 out_unlock:

@@ -31,21 +31,12 @@ MODULE_PARM_DESC(dma_entry_limit,
 
 static void *t1_open(unsigned long type)
 {
-	bool v2 = false, nesting = false;
 	struct t1_iommu *iommu;
 
-	switch (type) {
-	case VFIO_TYPE1_IOMMU:
-		break;
-	case VFIO_TYPE1_NESTING_IOMMU:
-		nesting = true;
-		fallthrough;
-	case VFIO_TYPE1v2_IOMMU:
-		v2 = true;
-		break;
-	default:
+	/* TYPE1, TYPE1v2, and NESTING which is v2 with nesting on top. */
+	if (type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU &&
+	    type != VFIO_TYPE1_NESTING_IOMMU)
 		return ERR_PTR(-EINVAL);
-	}
 
 	iommu = kzalloc(sizeof(*iommu), GFP_KERNEL_ACCOUNT);
 	if (!iommu)
@@ -59,8 +50,8 @@ static void *t1_open(unsigned long type)
 	iommu->maps_left = t1_dma_entry_limit;
 	/* No domain yet: any multiple of the CPU page size. */
 	iommu->pgsizes = PAGE_MASK;
-	iommu->v2 = v2;
-	iommu->nesting = nesting;
+	iommu->v2 = type != VFIO_TYPE1_IOMMU;
+	iommu->nesting = type == VFIO_TYPE1_NESTING_IOMMU;
 	mutex_init(&iommu->dev_lock);
 	INIT_LIST_HEAD(&iommu->devices);
 	return iommu;
@@ -87,45 +78,42 @@ static void t1_release(void *iommu_data)
 	kfree(iommu);
 }
 
-static bool t1_all_coherent(struct t1_iommu *iommu)
+/*
+ * The extensions that depend on the container's state: UPDATE_VADDR
+ * (emulated devices cannot pin while a vaddr is missing) and DMA_CC
+ * (every domain enforces cache coherency).
+ */
+static long t1_state_extension(struct t1_iommu *iommu, unsigned long ext)
 {
 	struct t1_domain *d;
-	bool coherent = true;
+	long yes = 1;
 
 	mutex_lock(&iommu->lock);
-	list_for_each_entry(d, &iommu->domains, node)
-		coherent &= d->coherent;
+	if (ext == VFIO_UPDATE_VADDR)
+		yes = list_empty(&iommu->emulated);
+	else
+		list_for_each_entry(d, &iommu->domains, node)
+			yes &= d->coherent;
 	mutex_unlock(&iommu->lock);
-	return coherent;
-}
-
-static bool t1_has_emulated(struct t1_iommu *iommu)
-{
-	bool ret;
-
-	mutex_lock(&iommu->lock);
-	ret = !list_empty(&iommu->emulated);
-	mutex_unlock(&iommu->lock);
-	return ret;
+	return yes;
 }
 
 /* Also asked before SET_IOMMU, with no container state (@iommu NULL). */
 static long t1_check_extension(struct t1_iommu *iommu, unsigned long ext)
 {
-	switch (ext) {
-	case VFIO_TYPE1_IOMMU:
-	case VFIO_TYPE1v2_IOMMU:
-	case VFIO_TYPE1_NESTING_IOMMU:
-	case VFIO_UNMAP_ALL:
-		return 1;
-	case VFIO_UPDATE_VADDR:
-		/* Emulated devices cannot pin while a vaddr is missing. */
-		return iommu && !t1_has_emulated(iommu);
-	case VFIO_DMA_CC_IOMMU:
-		return iommu && t1_all_coherent(iommu);
-	default:
-		return 0;
-	}
+	if (ext == VFIO_UPDATE_VADDR || ext == VFIO_DMA_CC_IOMMU)
+		return iommu ? t1_state_extension(iommu, ext) : 0;
+	return ext == VFIO_TYPE1_IOMMU || ext == VFIO_TYPE1v2_IOMMU ||
+	       ext == VFIO_TYPE1_NESTING_IOMMU || ext == VFIO_UNMAP_ALL;
+}
+
+/*
+ * Append a version 1 capability to @caps. Every type1 capability struct
+ * starts with its header, so the result is the struct (or an ERR_PTR).
+ */
+static void *t1_cap_add(struct vfio_info_cap *caps, size_t size, u16 id)
+{
+	return vfio_info_cap_add(caps, size, id, 1);
 }
 
 /* The capability chain of GET_INFO: migration, DMA avail, IOVA ranges. */
@@ -134,27 +122,21 @@ static int t1_info_caps(struct t1_iommu *iommu, struct vfio_info_cap *caps)
 	struct vfio_iommu_type1_info_cap_iova_range *ranges;
 	struct vfio_iommu_type1_info_cap_migration *mig;
 	struct vfio_iommu_type1_info_dma_avail *avail;
-	struct vfio_info_cap_header *hdr;
 	struct t1_window *w;
 	u32 n = 0;
 
-	hdr = vfio_info_cap_add(caps, sizeof(*mig),
-				VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, 1);
-	if (IS_ERR(hdr))
-		return PTR_ERR(hdr);
-	mig = container_of(hdr, struct vfio_iommu_type1_info_cap_migration,
-			   header);
-	mig->flags = 0;
+	mig = t1_cap_add(caps, sizeof(*mig),
+			 VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION);
+	if (IS_ERR(mig))
+		return PTR_ERR(mig);
 	/* Dirty bitmaps come in the smallest page size only. */
 	mig->pgsize_bitmap = t1_min_pgsize(iommu);
 	mig->max_dirty_bitmap_size = T1_BITMAP_MAX_BYTES;
 
-	hdr = vfio_info_cap_add(caps, sizeof(*avail),
-				VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, 1);
-	if (IS_ERR(hdr))
-		return PTR_ERR(hdr);
-	avail = container_of(hdr, struct vfio_iommu_type1_info_dma_avail,
-			     header);
+	avail = t1_cap_add(caps, sizeof(*avail),
+			   VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+	if (IS_ERR(avail))
+		return PTR_ERR(avail);
 	avail->avail = iommu->maps_left;
 
 	list_for_each_entry(w, &iommu->windows, node)
@@ -163,12 +145,10 @@ static int t1_info_caps(struct t1_iommu *iommu, struct vfio_info_cap *caps)
 	if (!n)
 		return 0;
 
-	hdr = vfio_info_cap_add(caps, struct_size(ranges, iova_ranges, n),
-				VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 1);
-	if (IS_ERR(hdr))
-		return PTR_ERR(hdr);
-	ranges = container_of(hdr, struct vfio_iommu_type1_info_cap_iova_range,
-			      header);
+	ranges = t1_cap_add(caps, struct_size(ranges, iova_ranges, n),
+			    VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	if (IS_ERR(ranges))
+		return PTR_ERR(ranges);
 	ranges->nr_iovas = n;
 	n = 0;
 	list_for_each_entry(w, &iommu->windows, node) {
@@ -391,19 +371,13 @@ static void t1_unregister_device(void *iommu_data, struct vfio_device *vdev)
 }
 
 static const struct vfio_iommu_driver_ops t1_driver_ops = {
-	.name			= "vfio-iommu-type1",
-	.owner			= THIS_MODULE,
-	.open			= t1_open,
-	.release		= t1_release,
-	.ioctl			= t1_ioctl,
-	.attach_group		= t1_attach_group,
-	.detach_group		= t1_detach_group,
-	.pin_pages		= t1_pin_pages,
-	.unpin_pages		= t1_unpin_pages,
-	.register_device	= t1_register_device,
-	.unregister_device	= t1_unregister_device,
-	.dma_rw			= t1_dma_rw,
-	.group_iommu_domain	= t1_group_iommu_domain,
+	.name = "vfio-iommu-type1", .owner = THIS_MODULE,
+	.open = t1_open, .release = t1_release, .ioctl = t1_ioctl,
+	.attach_group = t1_attach_group, .detach_group = t1_detach_group,
+	.pin_pages = t1_pin_pages, .unpin_pages = t1_unpin_pages,
+	.register_device = t1_register_device,
+	.unregister_device = t1_unregister_device,
+	.dma_rw = t1_dma_rw, .group_iommu_domain = t1_group_iommu_domain,
 };
 
 static int __init t1_init(void)

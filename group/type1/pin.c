@@ -276,23 +276,20 @@ static int t1_pfnmap_one(struct mm_struct *mm, struct vm_area_struct *vma,
 			 unsigned long *pfn)
 {
 	struct follow_pfnmap_args args = { .vma = vma, .address = addr };
+	unsigned int flags = FAULT_FLAG_REMOTE | (write ? FAULT_FLAG_WRITE : 0);
+	bool dropped = false;
 	bool writable;
 	int ret;
 
+	/* Not mapped yet: fault it in (unless told not to) and look again. */
 	ret = follow_pfnmap_start(&args);
+	if (ret && nofault)
+		return 0;
 	if (ret) {
-		bool unlocked = false;
-
-		if (nofault)
-			return 0;
-		ret = fixup_user_fault(mm, addr, FAULT_FLAG_REMOTE |
-				       (write ? FAULT_FLAG_WRITE : 0),
-				       &unlocked);
-		if (unlocked)
+		ret = fixup_user_fault(mm, addr, flags, &dropped);
+		if (dropped)
 			return -EAGAIN;
-		if (ret)
-			return ret;
-		ret = follow_pfnmap_start(&args);
+		ret = ret ?: follow_pfnmap_start(&args);
 		if (ret)
 			return ret;
 	}

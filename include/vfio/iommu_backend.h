@@ -40,28 +40,27 @@
 struct vfio_iommu_driver_ops {
 	char		*name;
 	struct module	*owner;
+
+	/* The container's life with this backend. */
 	void		*(*open)(unsigned long arg);
+	long		(*ioctl)(void *iommu_data, unsigned int cmd, unsigned long arg);
 	void		(*release)(void *iommu_data);
-	long		(*ioctl)(void *iommu_data, unsigned int cmd,
-				 unsigned long arg);
-	int		(*attach_group)(void *iommu_data,
-					struct iommu_group *group,
+
+	/* Its groups and devices. */
+	int		(*attach_group)(void *iommu_data, struct iommu_group *group,
 					enum vfio_group_type type);
-	void		(*detach_group)(void *iommu_data,
-					struct iommu_group *group);
-	int		(*pin_pages)(void *iommu_data, dma_addr_t user_iova,
-				     int npage, int prot,
-				     struct page **pages);
-	void		(*unpin_pages)(void *iommu_data,
-				       dma_addr_t user_iova, int npage);
-	void		(*register_device)(void *iommu_data,
-					   struct vfio_device *vdev);
-	void		(*unregister_device)(void *iommu_data,
-					     struct vfio_device *vdev);
-	int		(*dma_rw)(void *iommu_data, dma_addr_t user_iova,
-				  void *data, size_t count, bool write);
+	void		(*detach_group)(void *iommu_data, struct iommu_group *group);
 	struct iommu_domain *(*group_iommu_domain)(void *iommu_data,
 						   struct iommu_group *group);
+	void		(*register_device)(void *iommu_data, struct vfio_device *vdev);
+	void		(*unregister_device)(void *iommu_data, struct vfio_device *vdev);
+
+	/* Emulated-IOMMU devices' access to user memory. */
+	int		(*pin_pages)(void *iommu_data, dma_addr_t user_iova, int npage,
+				     int prot, struct page **pages);
+	void		(*unpin_pages)(void *iommu_data, dma_addr_t user_iova, int npage);
+	int		(*dma_rw)(void *iommu_data, dma_addr_t user_iova, void *data,
+				  size_t count, bool write);
 };
 
 int vfio_register_iommu_driver(const struct vfio_iommu_driver_ops *ops);

@@ -42,34 +42,31 @@ struct vfio_pci_cfg_perm;
 struct vfio_pci_irq_ctx;
 struct vfio_pci_vf_token;
 
+/* A region past the fixed PCI ones, reported with a CAP_TYPE capability. */
+struct vfio_pci_region {
+	const struct vfio_pci_regops	*ops;
+	void				*data;	/* for @ops */
+	size_t				size;
+	u32				flags;	/* VFIO_REGION_INFO_FLAG_* */
+	u32				type;	/* VFIO_REGION_TYPE_* */
+	u32				subtype;
+};
+
 /**
  * struct vfio_pci_regops - a device-specific region's handlers
  * @rw: read() or write() at *ppos (region offset bits included)
- * @release: called at close for each registered region
  * @mmap: map the region; only used when the region has the MMAP flag
  * @add_capability: append capabilities to REGION_INFO after the type
+ * @release: called at close for each registered region
  */
 struct vfio_pci_regops {
-	ssize_t (*rw)(struct vfio_pci_core_device *vdev, char __user *buf,
-		      size_t count, loff_t *ppos, bool iswrite);
-	void	(*release)(struct vfio_pci_core_device *vdev,
-			   struct vfio_pci_region *region);
-	int	(*mmap)(struct vfio_pci_core_device *vdev,
-			struct vfio_pci_region *region,
+	ssize_t	(*rw)(struct vfio_pci_core_device *vdev, char __user *buf, size_t count,
+		      loff_t *ppos, bool iswrite);
+	int	(*mmap)(struct vfio_pci_core_device *vdev, struct vfio_pci_region *region,
 			struct vm_area_struct *vma);
 	int	(*add_capability)(struct vfio_pci_core_device *vdev,
-				  struct vfio_pci_region *region,
-				  struct vfio_info_cap *caps);
-};
-
-/* A region past the fixed PCI ones, reported with a CAP_TYPE capability. */
-struct vfio_pci_region {
-	u32				type;
-	u32				subtype;
-	const struct vfio_pci_regops	*ops;
-	void				*data;
-	size_t				size;
-	u32				flags;
+				  struct vfio_pci_region *region, struct vfio_info_cap *caps);
+	void	(*release)(struct vfio_pci_core_device *vdev, struct vfio_pci_region *region);
 };
 
 /*
@@ -182,12 +179,12 @@ enum vfio_pci_io_width {
 };
 
 /* Lifetime, in the order a driver calls them */
-void vfio_pci_core_set_params(bool nointxmask, bool is_disable_vga,
-			      bool is_disable_idle_d3);
 int vfio_pci_core_init_dev(struct vfio_device *core_vdev);
-void vfio_pci_core_release_dev(struct vfio_device *core_vdev);
 int vfio_pci_core_register_device(struct vfio_pci_core_device *vdev);
 void vfio_pci_core_unregister_device(struct vfio_pci_core_device *vdev);
+void vfio_pci_core_release_dev(struct vfio_device *core_vdev);
+/* The bus driver's module parameters, set once at its load. */
+void vfio_pci_core_set_params(bool nointxmask, bool is_disable_vga, bool is_disable_idle_d3);
 
 /* open_device is enable + driver extras + finish_enable */
 int vfio_pci_core_enable(struct vfio_pci_core_device *vdev);
@@ -196,19 +193,17 @@ void vfio_pci_core_disable(struct vfio_pci_core_device *vdev);
 void vfio_pci_core_close_device(struct vfio_device *core_vdev);
 
 /* vfio_device_ops members */
+void vfio_pci_core_request(struct vfio_device *core_vdev, unsigned int count);
+int vfio_pci_core_match(struct vfio_device *core_vdev, char *buf);
+int vfio_pci_core_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma);
+ssize_t vfio_pci_core_read(struct vfio_device *core_vdev, char __user *buf,
+			   size_t count, loff_t *ppos);
+ssize_t vfio_pci_core_write(struct vfio_device *core_vdev, const char __user *buf,
+			    size_t count, loff_t *ppos);
 long vfio_pci_core_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 			 unsigned long arg);
 int vfio_pci_core_ioctl_feature(struct vfio_device *device, u32 flags,
 				void __user *arg, size_t argsz);
-ssize_t vfio_pci_core_read(struct vfio_device *core_vdev, char __user *buf,
-			   size_t count, loff_t *ppos);
-ssize_t vfio_pci_core_write(struct vfio_device *core_vdev,
-			    const char __user *buf, size_t count,
-			    loff_t *ppos);
-int vfio_pci_core_mmap(struct vfio_device *core_vdev,
-		       struct vm_area_struct *vma);
-void vfio_pci_core_request(struct vfio_device *core_vdev, unsigned int count);
-int vfio_pci_core_match(struct vfio_device *core_vdev, char *buf);
 
 /* pci_driver members */
 extern const struct pci_error_handlers vfio_pci_core_err_handlers;
@@ -230,8 +225,7 @@ ssize_t vfio_pci_core_do_io_rw(struct vfio_pci_core_device *vdev,
 			       enum vfio_pci_io_width max_width);
 bool vfio_pci_core_range_intersect_range(loff_t buf_start, size_t buf_cnt,
 					 loff_t reg_start, size_t reg_cnt,
-					 loff_t *buf_offset,
-					 size_t *intersect_count,
+					 loff_t *buf_offset, size_t *intersect_count,
 					 size_t *register_offset);
 
 /*

@@ -120,27 +120,34 @@ struct vfio_device {
  */
 struct vfio_device_ops {
 	char	*name;
+
+	/* Lifetime of the object, and of its use by the first opener. */
 	int	(*init)(struct vfio_device *vdev);
 	void	(*release)(struct vfio_device *vdev);
-	int	(*bind_iommufd)(struct vfio_device *vdev,
-				struct iommufd_ctx *ictx, u32 *out_device_id);
-	void	(*unbind_iommufd)(struct vfio_device *vdev);
-	int	(*attach_ioas)(struct vfio_device *vdev, u32 *pt_id);
-	void	(*detach_ioas)(struct vfio_device *vdev);
 	int	(*open_device)(struct vfio_device *vdev);
 	void	(*close_device)(struct vfio_device *vdev);
+
+	/* The device fd. */
 	ssize_t	(*read)(struct vfio_device *vdev, char __user *buf,
 			size_t count, loff_t *ppos);
+	int	(*mmap)(struct vfio_device *vdev, struct vm_area_struct *vma);
 	ssize_t	(*write)(struct vfio_device *vdev, const char __user *buf,
 			 size_t count, loff_t *size);
-	long	(*ioctl)(struct vfio_device *vdev, unsigned int cmd,
-			 unsigned long arg);
-	int	(*mmap)(struct vfio_device *vdev, struct vm_area_struct *vma);
+	long	(*ioctl)(struct vfio_device *vdev, unsigned int cmd, unsigned long arg);
+	int	(*device_feature)(struct vfio_device *vdev, u32 flags, void __user *arg,
+				  size_t argsz);
+
+	/* Calls from the core. */
 	void	(*request)(struct vfio_device *vdev, unsigned int count);
 	int	(*match)(struct vfio_device *vdev, char *buf);
 	void	(*dma_unmap)(struct vfio_device *vdev, u64 iova, u64 length);
-	int	(*device_feature)(struct vfio_device *vdev, u32 flags,
-				  void __user *arg, size_t argsz);
+
+	/* The cdev path. */
+	int	(*bind_iommufd)(struct vfio_device *vdev, struct iommufd_ctx *ictx,
+				u32 *out_device_id);
+	int	(*attach_ioas)(struct vfio_device *vdev, u32 *pt_id);
+	void	(*detach_ioas)(struct vfio_device *vdev);
+	void	(*unbind_iommufd)(struct vfio_device *vdev);
 };
 
 /* Migration v2 and DMA logging: filled by drivers that support them. */
@@ -182,16 +189,16 @@ static inline void vfio_put_device(struct vfio_device *vdev)
 	put_device(&vdev->device);
 }
 
+/* Before registering: devices reset together share a set_id. */
+int vfio_assign_device_set(struct vfio_device *vdev, void *set_id);
+struct vfio_device *vfio_find_device_in_devset(struct vfio_device_set *dev_set,
+					       struct device *dev);
+unsigned int vfio_device_set_open_count(struct vfio_device_set *dev_set);
+
 int vfio_register_group_dev(struct vfio_device *vdev);
 int vfio_register_emulated_iommu_dev(struct vfio_device *vdev);
 /* Waits until no user holds the device; asks them through ops->request. */
 void vfio_unregister_group_dev(struct vfio_device *vdev);
-
-int vfio_assign_device_set(struct vfio_device *vdev, void *set_id);
-unsigned int vfio_device_set_open_count(struct vfio_device_set *dev_set);
-struct vfio_device *
-vfio_find_device_in_devset(struct vfio_device_set *dev_set,
-			   struct device *dev);
 
 /* A growing buffer of capability headers, linked through ->next. */
 struct vfio_info_cap {
@@ -200,25 +207,21 @@ struct vfio_info_cap {
 };
 
 /* Helpers for a driver's ioctl handler */
+struct vfio_info_cap_header *vfio_info_cap_add(struct vfio_info_cap *caps,
+					       size_t size, u16 id, u16 version);
 int vfio_info_add_capability(struct vfio_info_cap *caps,
 			     struct vfio_info_cap_header *cap, size_t size);
-struct vfio_info_cap_header *vfio_info_cap_add(struct vfio_info_cap *caps,
-					       size_t size, u16 id,
-					       u16 version);
 void vfio_info_cap_shift(struct vfio_info_cap *caps, size_t offset);
-int vfio_set_irqs_validate_and_prepare(struct vfio_irq_set *hdr,
-				       int num_irqs, int max_irq_type,
-				       size_t *data_size);
-int vfio_check_feature(u32 flags, size_t argsz, u32 supported_ops,
-		       size_t minsz);
+int vfio_check_feature(u32 flags, size_t argsz, u32 supported_ops, size_t minsz);
+int vfio_set_irqs_validate_and_prepare(struct vfio_irq_set *hdr, int num_irqs,
+				       int max_irq_type, size_t *data_size);
 
 /* Migration v2 helpers for drivers with mig_ops / log_ops. */
+void vfio_combine_iova_ranges(struct rb_root_cached *root, u32 cur_nodes, u32 req_nodes);
 int vfio_mig_get_next_state(struct vfio_device *vdev,
 			    enum vfio_device_mig_state cur_fsm,
 			    enum vfio_device_mig_state new_fsm,
 			    enum vfio_device_mig_state *next_fsm);
-void vfio_combine_iova_ranges(struct rb_root_cached *root, u32 cur_nodes,
-			      u32 req_nodes);
 
 #ifndef VFIO_PIN_PAGES_MAX_ENTRIES
 #define VFIO_PIN_PAGES_MAX_ENTRIES	(PAGE_SIZE / sizeof(unsigned long))

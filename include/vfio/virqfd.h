@@ -2,33 +2,31 @@
 /*
  * vfio_virqfd.ko: an eventfd that, when signalled, runs a handler
  * (typically INTx unmask) in atomic context and optionally a thread.
+ *
+ * A driver keeps a "struct virqfd *" slot per watched eventfd; the
+ * object behind it is private to vfio_virqfd.ko. The slot reads NULL
+ * once the virqfd is gone, by disable or because the eventfd closed.
  */
 #ifndef _VFIO_VIRQFD_H
 #define _VFIO_VIRQFD_H
 
-#include <linux/eventfd.h>
-#include <linux/poll.h>
-#include <linux/wait.h>
-#include <linux/workqueue.h>
+struct virqfd;
 
-struct virqfd {
-	void			*opaque;
-	struct eventfd_ctx	*eventfd;
-	int			(*handler)(void *opaque, void *data);
-	void			(*thread)(void *opaque, void *data);
-	void			*data;
-	struct work_struct	inject;
-	wait_queue_entry_t	wait;
-	poll_table		pt;
-	struct work_struct	shutdown;
-	struct work_struct	flush_inject;
-	struct virqfd		**pvirqfd;
-};
+/*
+ * Watch eventfd @fd: on each signal run @handler(@opaque, @data) in the
+ * wakeup's atomic context and, when it returns nonzero (or there is no
+ * @handler), @thread(@opaque, @data) from a work item. -EBUSY if
+ * *@pvirqfd is already in use.
+ */
+int vfio_virqfd_enable(void *opaque,
+		       int (*handler)(void *opaque, void *data),
+		       void (*thread)(void *opaque, void *data),
+		       void *data, struct virqfd **pvirqfd, int fd);
 
-int vfio_virqfd_enable(void *opaque, int (*handler)(void *, void *),
-		       void (*thread)(void *, void *), void *data,
-		       struct virqfd **pvirqfd, int fd);
-void vfio_virqfd_disable(struct virqfd **pvirqfd);
+/* Wait until the thread of *@pvirqfd has run for every signal so far. */
 void vfio_virqfd_flush_thread(struct virqfd **pvirqfd);
+
+/* Stop watching; returns once the virqfd is gone. */
+void vfio_virqfd_disable(struct virqfd **pvirqfd);
 
 #endif /* _VFIO_VIRQFD_H */
