@@ -213,15 +213,9 @@ static struct file *vfio_df_create_file(struct vfio_device_file *df)
 	struct file *file;
 
 	/* pread/pwrite reach the regions at their offsets. */
-#ifdef VFIO_HAVE_ANON_INODE_GETFILE_FMODE
-	file = anon_inode_getfile_fmode("[vfio-device]", &vfio_device_fops,
-					df, O_RDWR, FMODE_PREAD | FMODE_PWRITE);
-#else
-	file = anon_inode_getfile("[vfio-device]", &vfio_device_fops, df,
-				  O_RDWR);
-	if (!IS_ERR(file))
-		file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
-#endif
+	file = vfio_anon_inode_getfile_fmode("[vfio-device]",
+					     &vfio_device_fops, df, O_RDWR,
+					     FMODE_PREAD | FMODE_PWRITE);
 	if (IS_ERR(file))
 		return file;
 

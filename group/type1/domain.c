@@ -226,11 +226,7 @@ static int t1_alloc_for_dev(struct device *dev, void *data)
 {
 	struct iommu_domain **domain = data;
 
-#ifdef VFIO_HAVE_IOMMU_PAGING_DOMAIN_ALLOC
-	*domain = iommu_paging_domain_alloc(dev);
-#else
-	*domain = iommu_domain_alloc(dev->bus) ?: ERR_PTR(-EIO);
-#endif
+	*domain = vfio_paging_domain_alloc(dev);
 	return 1;	/* any device of the group will do */
 }
 
