@@ -6,6 +6,7 @@
 #   make install / uninstall   put them in /lib/modules/$KVER/updates/
 #   make check                 build, style checks and the VM test suite
 #   make demo                  boot the test VM and drive edu through our stack
+#   make bench                 ours against the in-tree modules, as speed ratios
 
 SRC := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
@@ -32,7 +33,7 @@ MODULES := vfio vfio_group vfio_virqfd vfio_iommu_type1 vfio-pci-core vfio-pci
 KBUILD_ARGS := -C $(KDIR) M=$(SRC) VFIO_SRC=$(SRC)
 
 .PHONY: all modules probes clean install uninstall check demo style sparse \
-	deps help
+	deps help bench
 
 all: modules
 
@@ -67,8 +68,8 @@ install: modules
 
 uninstall:
 	for m in $(MODULES); do \
-		rm -f /lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/*/$$m.ko* \
-		      /lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/$$m.ko*; \
+		find /lib/modules/$(KVER)/$(INSTALL_MOD_DIR) -name "$$m.ko*" \
+			-delete 2>/dev/null || true; \
 	done
 	find /lib/modules/$(KVER)/$(INSTALL_MOD_DIR) -depth -type d -empty \
 		-delete 2>/dev/null || true
@@ -90,5 +91,8 @@ check: deps
 demo: deps
 	sh tools/testing/demo.sh
 
+bench: deps
+	sh tools/testing/bench/run.sh
+
 help:
-	@sed -n '3,9p' Makefile
+	@sed -n '3,10p' Makefile

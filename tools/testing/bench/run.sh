@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Body of `make bench`: our VFIO modules against the in-tree ones, same VM
+# boot. Builds the modules and vfio_bench, stages our modules on the host
+# (as check.sh --staged does), boots the test VM once and runs guest.sh
+# there, which alternates the stacks ($BENCH_ORDER, default ABBAABBA:
+# "intree ours ours intree intree ours ours intree") and runs vfio_bench
+# on edu #0 each round.
+#
+# Prints, per metric, the median over the rounds of each stack and
+#
+#   speed = in-tree time / our time     (> 1.0: ours is faster,
+#                                        < 1.0: ours is slower;
+#                                        0.90 = ours takes 11% longer)
+#
+# Saved to build/bench/results.txt (raw rounds in build/bench/vm/).
+# A measurement, never a test: the exit status only says whether every
+# round ran. Environment: BENCH_ORDER, BENCH_ARGS (vfio_bench options,
+# e.g. "-r 3 -s 50 -m 256"), BENCH_TIMEOUT (VM timeout, default 900 s).
+
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+set -o pipefail
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+VM=$SRC/tools/testing/vm
+OUT=${VFIO_BUILD_DIR:-$SRC/build}/bench
+VMOUT=$OUT/vm
+STAGE=$OUT/stage
+cd "$SRC" || exit 1
+mkdir -p "$OUT"
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+echo "bench: building the modules and vfio_bench"
+make -C "$SRC" > "$OUT/build.log" 2>&1 ||
+	die "module build failed (see $OUT/build.log)"
+make -C "$SRC/tools/testing/bench" >> "$OUT/build.log" 2>&1 ||
+	die "vfio_bench build failed (see $OUT/build.log)"
+
+kver=$("$VM/vm.sh" --kver) || die "no kernel for the VM"
+echo "bench: staging our modules for $kver"
+rm -rf "$STAGE"
+make -C "/lib/modules/$kver/build" M="$SRC" VFIO_SRC="$SRC" \
+	INSTALL_MOD_PATH="$STAGE" INSTALL_MOD_DIR=updates \
+	INSTALL_MOD_STRIP=1 modules_install > "$OUT/stage.log" 2>&1 ||
+	die "staging failed (see $OUT/stage.log)"
+d=$STAGE/lib/modules/$kver
+for f in kernel modules.order modules.builtin modules.builtin.modinfo; do
+	ln -sfn "/lib/modules/$kver/$f" "$d/$f"
+done
+depmod -b "$STAGE" "$kver" >> "$OUT/stage.log" 2>&1 ||
+	die "depmod of the staged tree failed"
+
+order=${BENCH_ORDER:-intree ours ours intree intree ours ours intree}
+echo "bench: VM rounds: $order"
+rm -rf "$VMOUT"
+mkdir -p "$VMOUT"
+"$VM/vm.sh" --out "$VMOUT" -q --timeout "${BENCH_TIMEOUT:-900}" \
+	-e VFIO_INSTALL=staged -e "VFIO_STAGE=$STAGE" \
+	-e "BENCH_ORDER=$order" -e "BENCH_ARGS=${BENCH_ARGS:-}" \
+	-- /bin/sh "$SRC/tools/testing/bench/guest.sh"
+vmrc=$?
+[ $vmrc = 0 ] ||
+	echo "bench: the VM run ended with status $vmrc (see $VMOUT/console.log)"
+
+# "STACK METRIC VALUE UNIT" from every round that completed.
+for f in "$VMOUT"/round-*-*.txt; do
+	[ -f "$f" ] || continue
+	s=${f##*-}
+	s=${s%.txt}
+	grep -v '^#' "$f" | awk -v s="$s" 'NF == 3 { print s, $0 }'
+done > "$OUT/all.txt"
+[ -s "$OUT/all.txt" ] || die "no results (see $VMOUT/console.log)"
+
+{
+	echo "# VFIO bench: ours vs in-tree, one VM boot, rounds: $order"
+	echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $kver, TCG, edu 0000:01:00.0"
+	echo "# values: median over rounds of vfio_bench's per-round medians"
+	echo "# speed = in-tree / ours: >1.0 ours faster, <1.0 ours slower"
+	awk '
+	function med(list,   a, n, i, j, t) {
+		n = split(list, a, " ")
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+			}
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{
+		if (!($2 in unit)) { order[++nm] = $2; unit[$2] = $4 }
+		v[$1, $2] = v[$1, $2] " " $3
+		cnt[$1, $2]++
+	}
+	END {
+		printf "%-24s %12s %12s %-4s %8s %s\n", "metric", "in-tree", \
+		       "ours", "unit", "speed", "rounds(in-tree/ours)"
+		for (i = 1; i <= nm; i++) {
+			m = order[i]
+			a = ((("intree", m) in v)) ? med(v["intree", m]) : ""
+			b = ((("ours", m) in v)) ? med(v["ours", m]) : ""
+			r = (a != "" && b != "" && b > 0) ? \
+			    sprintf("%.2fx", a / b) : "n/a"
+			flag = (r != "n/a" && a / b < 0.9) ? "  <-- ours slower" : ""
+			printf "%-24s %12s %12s %-4s %8s %d/%d%s\n", m, \
+			       a == "" ? "-" : sprintf("%.3f", a), \
+			       b == "" ? "-" : sprintf("%.3f", b), unit[m], r, \
+			       cnt["intree", m], cnt["ours", m], flag
+		}
+	}' "$OUT/all.txt"
+} > "$OUT/results.txt"
+cat "$OUT/results.txt"
+echo "bench: saved to $OUT/results.txt"
+exit $vmrc
