@@ -273,30 +273,12 @@ static void bench_dma(bool huge)
 
 /* ---- device open + close ---- */
 
-static void bench_open_close(int n)
-{
-	double t[MAX_REPS];
-
-	for (int i = 0; i < reps; i++) {
-		double t0 = now_ns();
-
-		for (int k = 0; k < n; k++) {
-			int fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-
-			if (fd < 0)
-				die("GET_DEVICE_FD: %s", strerror(errno));
-			close(fd);
-		}
-		t[i] = (now_ns() - t0) / n;
-	}
-	report("device_open_close", t, reps, "us");
-}
-
 /*
- * Same, while another fd keeps the device open: only the fd creation, not
- * the enable/reset that the first open does.
+ * GET_DEVICE_FD + close, @n times per repetition. With no other fd open
+ * this is the device's first open and last close (enable, reset); with
+ * one kept open it is only the fd's creation.
  */
-static void bench_fd_open_close(int n)
+static void bench_open_close(const char *metric, int n)
 {
 	double t[MAX_REPS];
 
@@ -312,7 +294,7 @@ static void bench_fd_open_close(int n)
 		}
 		t[i] = (now_ns() - t0) / n;
 	}
-	report("device_fd_open_close", t, reps, "us");
+	report(metric, t, reps, "us");
 }
 
 /* ---- region reads ---- */
@@ -454,12 +436,12 @@ int main(int argc, char **argv)
 	bench_pread("bar0_pread", bar0_off + EDU_REG_IDENT, N(10000));
 	bench_mmap_read(N(500000));
 	bench_msi(N(2000));
-	bench_fd_open_close(N(2000));
+	bench_open_close("device_fd_open_close", N(2000));
 
 	/* Last: the device's only fd goes, every open enables it again. */
 	close(device);
 	device = -1;
-	bench_open_close(N(5));
+	bench_open_close("device_open_close", N(5));
 	close(group);
 	close(container);
 	return nfail ? 1 : 0;

@@ -44,40 +44,8 @@ DST=0x180000		# DMA copy back
 EDU_BUF=0x40000		# edu's 4 KiB DMA buffer
 LEN=1024
 
-n=0
-nfail=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); nfail=$((nfail + 1)); echo "not ok $n - $*"; }
-check() { # DESCRIPTION COMMAND...: one item; status of the command
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else nok "$d"; return 1; fi
-}
-note() { echo "# $*"; }
-hex() { printf '0x%x' "$1"; }
-
-dump() {
-	note "---- nested QEMU stderr ($out/qemu-edu.log):"
-	sed 's/^/#   /' "$out/qemu-edu.log" 2>/dev/null | tail -n 30
-	note "---- kernel log (tail):"
-	dmesg | tail -n 20 | sed 's/^/#   /'
-}
-# A step the following ones depend on failed: the plan fails the rest.
-fatal() {
-	nok "$*"
-	dump
-	exit 1
-}
-
-# Also on a fatal step: give the device back for the next tests.
-bound=0
-cleanup() {
-	qt_stop
-	[ "$bound" = 1 ] && [ "$(vfio_driver_of "$BDF")" = vfio-pci ] &&
-		vfio_unbind "$BDF"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+QT_LOG=$out/qemu-edu.log
+trap qt_cleanup EXIT
 trap 'exit 1' TERM INT
 
 irqs() { # KIND: host interrupt count of the device's vfio-KIND line(s)

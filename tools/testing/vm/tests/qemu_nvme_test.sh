@@ -43,39 +43,8 @@ QSIZE=16
 CID=0x4b1d
 VEC_DATA=0x6e31
 
-n=0
-nfail=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); nfail=$((nfail + 1)); echo "not ok $n - $*"; }
-check() { # DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else nok "$d"; return 1; fi
-}
-note() { echo "# $*"; }
-hex() { printf '0x%x' "$1"; }
-
-dump() {
-	note "---- nested QEMU stderr ($out/qemu-nvme.log):"
-	sed 's/^/#   /' "$out/qemu-nvme.log" 2>/dev/null | tail -n 30
-	note "---- kernel log (tail):"
-	dmesg | tail -n 20 | sed 's/^/#   /'
-}
-fatal() {
-	nok "$*"
-	dump
-	exit 1
-}
-
-# Also on a fatal step: give the device back for the next tests.
-bound=0
-cleanup() {
-	qt_stop
-	[ "$bound" = 1 ] && [ "$(vfio_driver_of "$BDF")" = vfio-pci ] &&
-		vfio_unbind "$BDF"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+QT_LOG=$out/qemu-nvme.log
+trap qt_cleanup EXIT
 trap 'exit 1' TERM INT
 
 # Little-endian hex of a 32/64-bit value (qtest "write" takes bytes).

@@ -217,3 +217,42 @@ qt_irq_count() { # REGEXP
 	$0 ~ ENVIRON["QT_RE"] { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; f = 1 }
 	END { print n + 0; exit !f }' /proc/interrupts
 }
+
+# ---- TAP scaffolding shared by the qemu_*_test.sh tests ----------------
+# The test sets BDF, out (artifact dir), tmp (scratch dir), QT_LOG (the
+# nested QEMU's stderr) and bound=1 once it has bound BDF to vfio-pci.
+
+n=0
+nfail=0
+bound=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); nfail=$((nfail + 1)); echo "not ok $n - $*"; }
+check() { # DESCRIPTION COMMAND...: one item; status of the command
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else nok "$d"; return 1; fi
+}
+note() { echo "# $*"; }
+hex() { printf '0x%x' "$1"; }
+
+qt_dump() {
+	note "---- nested QEMU stderr ($QT_LOG):"
+	sed 's/^/#   /' "$QT_LOG" 2>/dev/null | tail -n 30
+	note "---- kernel log (tail):"
+	dmesg | tail -n 20 | sed 's/^/#   /'
+}
+
+# A step the following ones depend on failed: the plan fails the rest.
+fatal() {
+	nok "$*"
+	qt_dump
+	exit 1
+}
+
+# Also on a fatal step: give the device back for the next tests.
+qt_cleanup() {
+	qt_stop
+	[ "$bound" = 1 ] && [ "$(vfio_driver_of "$BDF")" = vfio-pci ] &&
+		vfio_unbind "$BDF"
+	rm -rf "$tmp"
+}
