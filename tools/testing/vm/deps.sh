@@ -15,7 +15,7 @@ set -eu
 PKGS="linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 qemu-system-x86 busybox-static build-essential libc6-dev sparse dkms
 driverctl pciutils kmod cpio bc flex bison libelf-dev xz-utils perl git
-iproute2"
+iproute2 dpdk-dev"
 
 say() { echo "deps: $*"; }
 
