@@ -81,25 +81,12 @@ run_case() { # va|pa
 			why="RX-errors '$rxerr', TX-errors '$txerr'"
 		fi
 	fi
-	if [ -z "$why" ]; then
-		tap 0 "$mode: traffic: txonly ${SECS}s: TX $tx packets, 0 errors (RX: no peer to answer)"
-	else
-		tap 1 "$mode: traffic: $why"
-		[ "$why" = "testpmd is not up" ] || tp_excerpt
-	fi
-
-	tp_quit 60
-	tp_check_exit "$free0" "$KNOWN"
-	r=$?
-	tap $r "$mode: after testpmd: $TP_MSG"
-	[ $r = 0 ] || tp_excerpt
-	echo "# $mode: $(( $(date +%s) - t0 ))s"
+	tp_finish_case "$mode" "$why" \
+		"txonly ${SECS}s: TX $tx packets, 0 errors (RX: no peer to answer)" \
+		"$free0" "$KNOWN" "$t0"
 }
 
 run_case va
 run_case pa
 
-vfio_unbind "$B"
-d=$(vfio_driver_of "$B")
-[ "$d" = "$native" ]
-tap $? "$B released by vfio-pci, back with ${d:-no driver} (was $native)"
+tp_release "$B" "$native"

@@ -337,3 +337,30 @@ tp_check_exit() {
 	TP_MSG="exit 0, no VFIO file held, hugepages freed ($_free0 free), locked_vm was ${TP_VMLCK} kB"
 	return 0
 }
+
+# The end of one testpmd case: the traffic verdict (WHY empty = passed,
+# with OK_TEXT), quit testpmd, check what it left behind (FREE0: hugepages
+# free before, KNOWN: EAL errors to allow), time taken since T0.
+tp_finish_case() { # MODE WHY OK_TEXT FREE0 KNOWN T0
+	if [ -z "$2" ]; then
+		tap 0 "$1: traffic: $3"
+	else
+		tap 1 "$1: traffic: $2"
+		[ "$2" = "testpmd is not up" ] || tp_excerpt
+	fi
+	tp_quit 60
+	tp_check_exit "$4" "$5"
+	_tp_r=$?
+	tap $_tp_r "$1: after testpmd: $TP_MSG"
+	[ $_tp_r = 0 ] || tp_excerpt
+	echo "# $1: $(( $(date +%s) - $6 ))s"
+}
+
+# Give the NIC back and check it returned to its native driver.
+tp_release() { # BDF NATIVE_DRIVER
+	vfio_unbind "$1"
+	_tp_d=$(vfio_driver_of "$1")
+	[ "$_tp_d" = "$2" ]
+	tap $? "$1 released by vfio-pci, back with ${_tp_d:-no driver} (was $2)"
+}
+
