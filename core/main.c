@@ -12,7 +12,8 @@
 
 #include "vfio_core.h"
 
-#define VFIO_CORE_VERSION	"0.3"
+/* Above upstream's "0.3": dkms installs a module only over an older one. */
+#define VFIO_CORE_VERSION	"0.3.1"
 #define VFIO_CORE_DESC		"VFIO - User Level meta-driver"
 
 /* "VFIO" in ASCII: st_dev magic of the device inodes. */

@@ -1392,5 +1392,7 @@ module_init(vfio_pci_core_init);
 module_exit(vfio_pci_core_exit);
 
 MODULE_LICENSE("GPL");
+/* Above the in-tree modules, which carry none: dkms installs only newer. */
+MODULE_VERSION("0.1");
 MODULE_AUTHOR("VFIO out-of-tree team");
 MODULE_DESCRIPTION("VFIO PCI core: PCI functions as VFIO devices");

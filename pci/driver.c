@@ -218,5 +218,6 @@ static void __exit vfio_pci_exit(void)
 module_exit(vfio_pci_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION("0.1");
 MODULE_AUTHOR("VFIO out-of-tree team");
 MODULE_DESCRIPTION("VFIO PCI - User Level meta-driver");

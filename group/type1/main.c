@@ -395,7 +395,7 @@ static void __exit t1_exit(void)
 module_init(t1_init);
 module_exit(t1_exit);
 
-MODULE_VERSION("0.2");
+MODULE_VERSION("0.2.1");
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("VFIO out-of-tree team");
 MODULE_DESCRIPTION("Type1 IOMMU driver for VFIO");

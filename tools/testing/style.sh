@@ -10,6 +10,18 @@ cd "$root" || exit 1
 src=${LINUX_SRC:-$(ls -d /usr/src/linux-source-6.12 2>/dev/null | head -1)}
 fail=0
 out=$root/build/style
+
+# One gate's line: findings are the lines of LOG matching REGEX.
+verdict() { # NAME REGEX LOG CLEAN_TEXT
+	n=$(grep -cE "$2" "$3")
+	if [ "$n" -ne 0 ]; then
+		grep -E "$2" "$3" | head -40
+		echo "not ok - $1: $n findings"
+		fail=1
+	else
+		echo "ok - $1: $4"
+	fi
+}
 mkdir -p "$out"
 
 files=$(git ls-files -co --exclude-standard -- \
@@ -26,14 +38,8 @@ else
 	perl "$src/scripts/checkpatch.pl" --no-tree --strict --terse \
 		--show-types --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
 		-f $files > "$out/checkpatch.log" 2>&1
-	n=$(grep -cE ': (ERROR|WARNING|CHECK):' "$out/checkpatch.log")
-	if [ "$n" -ne 0 ]; then
-		grep -E ': (ERROR|WARNING|CHECK):' "$out/checkpatch.log" | head -40
-		echo "not ok - checkpatch --strict: $n findings"
-		fail=1
-	else
-		echo "ok - checkpatch --strict: $(echo "$files" | wc -w) files clean"
-	fi
+	verdict "checkpatch --strict" ': (ERROR|WARNING|CHECK):' \
+		"$out/checkpatch.log" "$(echo "$files" | wc -w) files clean"
 fi
 
 # Rebuild every object with W=1 and sparse; any warning fails.
@@ -43,13 +49,7 @@ if ! make W=1 C=2 modules > "$out/build.log" 2>&1; then
 	echo "not ok - W=1 + sparse build failed"
 	fail=1
 else
-	n=$(grep -cE 'warning:|error:|WARNING:' "$out/build.log")
-	if [ "$n" -ne 0 ]; then
-		grep -E 'warning:|error:|WARNING:' "$out/build.log" | head -40
-		echo "not ok - W=1 + sparse: $n findings"
-		fail=1
-	else
-		echo "ok - W=1 + sparse: no warnings"
-	fi
+	verdict "W=1 + sparse" 'warning:|error:|WARNING:' "$out/build.log" \
+		"no warnings"
 fi
 exit $fail

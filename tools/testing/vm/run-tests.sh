@@ -11,7 +11,8 @@
 #   run-tests.sh [TEST...]     default: every discovered test (README.md)
 #
 # Environment: VFIO_STACK=ours|intree (default ours),
-#              VFIO_TEST_TIMEOUT=seconds per test (default 300).
+#              VFIO_TEST_TIMEOUT=seconds per test (default 300; a test
+#              script can ask for more: "# vfio-test-timeout: SEC").
 #
 # results/plan     "SEQ NAME" per item: 0 = setup, then the tests, then
 #                  the teardown (unloading the whole stack must work)
@@ -26,6 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 R=$VM_OUT/results
 T=${VFIO_TEST_TIMEOUT:-300}
+T0=$T
 VFIO_STACK=${VFIO_STACK:-ours}
 export VFIO_STACK VFIO_SRC VM_OUT
 
@@ -142,6 +144,15 @@ for t in $tests; do
 	else
 		# Reload what a previous test may have removed.
 		[ -e /sys/module/vfio_pci ] || modprobe -q vfio-pci
+		# A script may ask for more time near its top:
+		# "# vfio-test-timeout: SEC" (never less than the default).
+		T=$T0
+		case $t in *.sh)
+			_tt=$(head -n 30 "$t" | sed -n \
+				's/^# vfio-test-timeout: *\([0-9][0-9]*\).*/\1/p' |
+				head -n 1)
+			[ -n "$_tt" ] && [ "$_tt" -gt "$T" ] && T=$_tt
+		esac
 		if [ -x "$t" ]; then
 			run_item "$i" "$(rel "$t")" "$(dirname "$t")" "$t"
 		else
@@ -152,6 +163,7 @@ for t in $tests; do
 	i=$((i + 1))
 done
 
+T=$T0
 run_item "$last" "teardown: unload the VFIO stack" / \
 	sh -c ". '$lib' && vfio_stack_unload"
 exit 0

@@ -1,0 +1,165 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The installed module set as a client sees it (TAP):
+#  - setup replaced the in-tree stack: nothing from kernel/drivers/vfio is
+#    loaded;
+#  - from nothing loaded, `modprobe vfio-pci` alone brings every module a
+#    client needs (vfio, vfio_group, vfio_iommu_type1, vfio_virqfd,
+#    vfio_pci_core, vfio_pci), all from updates/, and /dev/vfio/vfio
+#    (char 10:196); binding an edu gives /dev/vfio/N;
+#  - rmmod is refused ("in use", module stays, no crash) while a container,
+#    group or device fd is open; with only a group fd open vfio_pci may go
+#    (upstream: the device leaves, the group fd stays valid);
+#  - with nothing open, rmmod of the set in reverse dependency order
+#    works, the /dev/vfio nodes go away;
+#  - `modprobe -r` behaves as upstream's: `modprobe -r vfio-pci` removes
+#    vfio_pci and vfio_pci_core, `modprobe -r vfio-pci vfio_iommu_type1`
+#    leaves no VFIO module (upstream keeps vfio and type1 after the first
+#    form: kmod does not follow softdeps when removing dependencies).
+# With VFIO_STACK=intree the same checks run against upstream's modules.
+
+# shellcheck source=tools/testing/vm/tests/lib.sh
+. "$VFIO_SRC/tools/testing/vm/tests/lib.sh"
+
+edu=$VFIO_EDU0
+
+# ---- 1. what setup left: our stack, nothing from kernel/drivers/vfio -----
+
+if [ "$T_ORIGIN" = updates ]; then
+	bad=
+	for m in $(t_vfio_loaded); do
+		f=$(t_intree_file "$m")
+		if [ -n "$f" ] && t_loaded_from "$m" "$f" > /dev/null; then
+			bad="$bad $m"
+		elif ! t_file_is "$m" updates > /dev/null; then
+			bad="$bad $m"
+		fi
+	done
+	t_check "after setup no module from kernel/drivers/vfio is loaded${bad:+ (bad:$bad)}" \
+		test -z "$bad"
+else
+	t_skip "after setup no module from kernel/drivers/vfio is loaded" \
+		"stack is intree"
+fi
+
+# ---- 2. from nothing, modprobe vfio-pci alone -----------------------------
+
+vfio_stack_unload > /dev/null
+t_check "vfio_stack_unload leaves no VFIO module" test -z "$(t_vfio_loaded)"
+t_check "no /dev/vfio/vfio with nothing loaded" test ! -e /dev/vfio/vfio
+
+t_check "modprobe vfio-pci" modprobe vfio-pci
+t_diag "loaded: $(t_vfio_loaded)"
+t_check "/dev/vfio/vfio is char 10:196" \
+	test "$(stat -c '%F %t:%T' /dev/vfio/vfio 2>/dev/null)" = \
+	"character special file a:c4"
+for m in $T_MODS; do
+	t_check "$m loaded by modprobe vfio-pci" t_loaded "$m"
+done
+for m in $T_MODS; do
+	t_check "modinfo -n $m is in $T_ORIGIN/ and is the loaded one" \
+		eval "t_file_is $m $T_ORIGIN && t_loaded_from $m \"\$(modinfo -n $m)\""
+done
+
+grp=$(vfio_bind "$edu")
+t_check "binding edu $edu gives /dev/vfio/$grp" test -n "$grp" -a -c "/dev/vfio/$grp"
+t_need_hold || t_diag "cannot build vfio_hold"
+t_check "a client can open the edu's device fd" t_devfd "$edu"
+
+# ---- 3. rmmod refused while a file is open --------------------------------
+
+exec 3<> /dev/vfio/vfio
+t_check "rmmod $T_CONTAINER_MOD refused while /dev/vfio/vfio is open" \
+	t_rmmod_refused "$T_CONTAINER_MOD"
+t_check "rmmod vfio refused while /dev/vfio/vfio is open" t_rmmod_refused vfio
+exec 3>&-
+
+exec 4<> "/dev/vfio/$grp"
+t_check "rmmod $T_GROUP_MOD refused while /dev/vfio/$grp is open" \
+	t_rmmod_refused "$T_GROUP_MOD"
+exec 4>&-
+
+if t_hold_start device "$edu"; then
+	t_ok "holding container + group + device fd of $edu"
+	for m in vfio_pci vfio_pci_core vfio_iommu_type1 vfio; do
+		t_check "rmmod $m refused while the device fd is open" \
+			t_rmmod_refused "$m"
+	done
+	t_check "the holder kept its files and closed them cleanly" t_hold_stop
+else
+	t_nok "holding container + group + device fd of $edu"
+fi
+t_check "the set is still complete after the refused rmmods" eval \
+	'for m in $T_MODS; do t_loaded $m || exit 1; done'
+
+# Only a group fd open: upstream lets vfio_pci go (the device is unbound,
+# its group node disappears, the open group file stays valid). Bounded:
+# a module that waits for the group fd would block rmmod here.
+exec 4<> "/dev/vfio/$grp"
+(rmmod vfio_pci > "$T_TMP/rmmod.grp" 2>&1; echo $? > "$T_TMP/rmmod.grp.rc") &
+rp=$!
+i=0
+while _gl_alive $rp && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+if _gl_alive $rp; then
+	t_nok "rmmod vfio_pci with only a group fd open returns (blocked 20 s)"
+	exec 4>&-
+	wait $rp
+else
+	wait $rp
+	t_check "rmmod vfio_pci with only a group fd open works (as upstream)" \
+		test "$(cat "$T_TMP/rmmod.grp.rc")" = 0
+	t_check "... the edu is left without a driver" \
+		test -z "$(vfio_driver_of "$edu")"
+	# Upstream: the orphaned group answers ENODEV (no IOMMU group any more).
+	st=$("$T_HOLD" status 4)
+	t_check "... the open group fd answers GET_STATUS with ENODEV ($st)" \
+		test "$st" = ENODEV
+	exec 4>&-
+fi
+t_diag "$(cat "$T_TMP/rmmod.grp")"
+echo > "/sys/bus/pci/devices/$edu/driver_override"
+rm -f "$VFIO_STATE/$edu.driver"
+t_check "modprobe vfio-pci again" modprobe vfio-pci
+grp=$(vfio_bind "$edu")
+t_check "edu bound again (/dev/vfio/$grp)" test -n "$grp" -a -c "/dev/vfio/$grp"
+
+# ---- 4. nothing open: rmmod in reverse dependency order -------------------
+
+for m in $T_MODS_REV; do
+	if rmmod "$m" > "$T_TMP/rmmod.out" 2>&1; then
+		t_ok "rmmod $m with nothing open"
+	else
+		t_nok "rmmod $m with nothing open: $(cat "$T_TMP/rmmod.out")"
+	fi
+done
+t_check "no VFIO module left" test -z "$(t_vfio_loaded)"
+t_check "/dev/vfio/vfio and /dev/vfio/$grp are gone" \
+	test ! -e /dev/vfio/vfio -a ! -e "/dev/vfio/$grp"
+t_check "the edu was released by the rmmod" test -z "$(vfio_driver_of "$edu")"
+echo > "/sys/bus/pci/devices/$edu/driver_override"
+rm -f "$VFIO_STATE/$edu.driver"
+
+# ---- 5. modprobe -r ----------------------------------------------------------
+
+modprobe vfio-pci
+t_check "modprobe -r vfio-pci" modprobe -r vfio-pci
+t_diag "left after modprobe -r vfio-pci: $(t_vfio_loaded)"
+t_check "modprobe -r vfio-pci removed vfio_pci and vfio_pci_core" eval \
+	'! t_loaded vfio_pci && ! t_loaded vfio_pci_core'
+vfio_stack_unload > /dev/null
+modprobe vfio-pci
+t_check "modprobe -r vfio-pci vfio_iommu_type1" \
+	modprobe -r vfio-pci vfio_iommu_type1
+left=$(t_vfio_loaded)
+# Known difference (issue 4 note): kmod does not follow our extra split
+# (vfio <- vfio_group <- type1), so vfio and vfio_virqfd stay loaded.
+t_todo "modprobe -r vfio-pci vfio_iommu_type1 leaves no VFIO module${left:+ (left: $left)}" \
+	"vfio/vfio_virqfd stay with our module split" test -z "$left"
+
+# ---- back to the suite's state ------------------------------------------
+
+vfio_stack_unload > /dev/null
+t_check "modprobe vfio-pci at the end (from $T_ORIGIN/)" eval \
+	'modprobe vfio-pci && t_file_is vfio $T_ORIGIN && t_loaded_from vfio "$(modinfo -n vfio)"'
+t_done
