@@ -28,7 +28,7 @@ endif
 INSTALL_MOD_DIR ?= updates
 
 # The modules built today, by file name (see README.md).
-MODULES := vfio vfio_group vfio_virqfd vfio_iommu_type1 vfio-pci-core vfio-pci
+MODULES := vfio vfio_group vfio_iommu_type1 vfio-pci-core vfio-pci
 
 KBUILD_ARGS := -C $(KDIR) M=$(SRC) VFIO_SRC=$(SRC)
 

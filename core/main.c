@@ -10,6 +10,8 @@
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
 
+#include <vfio/virqfd.h>
+
 #include "vfio_core.h"
 
 /* Above upstream's "0.3": dkms installs a module only over an older one. */
@@ -87,12 +89,19 @@ static int __init vfio_core_init(void)
 {
 	int ret;
 
-	ret = class_register(&vfio_dev_class);
+	ret = vfio_virqfd_init();
 	if (ret)
 		return ret;
+	ret = class_register(&vfio_dev_class);
+	if (ret)
+		goto err_virqfd;
 
 	pr_info(VFIO_CORE_DESC " version: " VFIO_CORE_VERSION "\n");
 	return 0;
+
+err_virqfd:
+	vfio_virqfd_exit();
+	return ret;
 }
 
 static void __exit vfio_core_exit(void)
@@ -101,6 +110,7 @@ static void __exit vfio_core_exit(void)
 	class_unregister(&vfio_dev_class);
 	vfio_dev_sets_exit();
 	vfio_devices_exit();
+	vfio_virqfd_exit();
 }
 
 module_init(vfio_core_init);

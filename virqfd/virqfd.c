@@ -265,21 +265,15 @@ void vfio_virqfd_flush_thread(struct virqfd **pvirqfd)
 }
 EXPORT_SYMBOL_GPL(vfio_virqfd_flush_thread);
 
-static int __init vfio_virqfd_init(void)
+/* Called by vfio.ko's init: virqfd is part of vfio.ko, as upstream. */
+int __init vfio_virqfd_init(void)
 {
 	vfio_virqfd_wq = alloc_ordered_workqueue("vfio-irqfd-cleanup",
 						 WQ_MEM_RECLAIM);
 	return vfio_virqfd_wq ? 0 : -ENOMEM;
 }
 
-static void __exit vfio_virqfd_exit(void)
+void vfio_virqfd_exit(void)
 {
 	destroy_workqueue(vfio_virqfd_wq);
 }
-
-module_init(vfio_virqfd_init);
-module_exit(vfio_virqfd_exit);
-
-MODULE_LICENSE("GPL");
-MODULE_AUTHOR("VFIO out-of-tree team");
-MODULE_DESCRIPTION("VFIO eventfd-triggered handlers (virqfd)");

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vfio_virqfd.ko: an eventfd that, when signalled, runs a handler
+ * virqfd (part of vfio.ko, as upstream): an eventfd that, when signalled, runs a handler
  * (typically INTx unmask) in atomic context and optionally a thread.
  *
  * A driver keeps a "struct virqfd *" slot per watched eventfd; the
- * object behind it is private to vfio_virqfd.ko. The slot reads NULL
+ * object behind it is private to virqfd. The slot reads NULL
  * once the virqfd is gone, by disable or because the eventfd closed.
  */
 #ifndef _VFIO_VIRQFD_H
@@ -28,5 +28,9 @@ void vfio_virqfd_flush_thread(struct virqfd **pvirqfd);
 
 /* Stop watching; returns once the virqfd is gone. */
 void vfio_virqfd_disable(struct virqfd **pvirqfd);
+
+/* Only vfio.ko's init and exit: virqfd's cleanup workqueue. */
+int vfio_virqfd_init(void);
+void vfio_virqfd_exit(void);
 
 #endif /* _VFIO_VIRQFD_H */

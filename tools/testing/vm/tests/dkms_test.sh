@@ -3,7 +3,7 @@
 #
 # DKMS packaging (TAP): on a stock machine (our files removed from
 # updates/), `dkms install` of the tree built from the repo's dkms.conf
-# must put all six modules where modprobe takes them, `modprobe vfio-pci`
+# must put all five modules where modprobe takes them, `modprobe vfio-pci`
 # then loads them and a client can open a device; `dkms remove --all`
 # must give back the stock state (in-tree modules, nothing of ours left).
 # The suite's stack is put back afterwards (snapshot, not a reinstall).

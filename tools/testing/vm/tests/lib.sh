@@ -70,7 +70,7 @@ intree)
 	T_ORIGIN=kernel
 	;;
 *)
-	T_MODS="vfio vfio_group vfio_iommu_type1 vfio_virqfd vfio_pci_core vfio_pci"
+	T_MODS="vfio vfio_group vfio_iommu_type1 vfio_pci_core vfio_pci"
 	T_CONTAINER_MOD=vfio_group
 	T_GROUP_MOD=vfio_group
 	T_ORIGIN=updates
@@ -78,7 +78,7 @@ intree)
 esac
 T_MODS_REV=$(for _m in $T_MODS; do echo "$_m"; done | tac | tr '\n' ' ')
 # Every module name of our set, loaded or not, whatever the stack.
-T_OUR_MODS="vfio vfio_group vfio_iommu_type1 vfio_virqfd vfio_pci_core vfio_pci"
+T_OUR_MODS="vfio vfio_group vfio_iommu_type1 vfio_pci_core vfio_pci"
 # The ones upstream 6.12 also has (kernel/drivers/vfio).
 T_INTREE_MODS="vfio vfio_iommu_type1 vfio_pci_core vfio_pci"
 
