@@ -42,7 +42,9 @@ _gl_err() { echo "guest-lib: $*" >&2; return 1; }
 # Exit status 0 while process $1 exists and has not exited (zombie).
 _gl_alive() {
 	[ -r "/proc/$1/stat" ] || return 1
-	[ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]
+	# The process may exit between the two checks: then it is gone.
+	_gl_st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) &&
+		[ -n "$_gl_st" ] && [ "$_gl_st" != Z ]
 }
 
 # _gl_write_bounded VALUE FILE: echo VALUE > FILE, giving up (status 1)

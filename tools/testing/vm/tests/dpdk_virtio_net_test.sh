@@ -33,21 +33,7 @@ KNOWN='^EAL: Error disabling MSI-X interrupts for fd [0-9]+$'
 tp_available || { echo "1..0 # SKIP $TP_WHY"; exit 4; }
 echo "1..8"
 
-native=$(vfio_driver_of "$B")
-cleanup() {
-	tp_kill
-	[ "$(vfio_driver_of "$B")" = vfio-pci ] && vfio_unbind "$B"
-	tp_huge_teardown
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-r=1
-if tp_huge_setup 128; then
-	g=$(vfio_bind "$B") && r=0
-fi
-tap $r "setup: $(cat $TP_POOL/nr_hugepages) hugepages of 2 MiB, $B (group ${g:-?}) bound to vfio-pci"
-[ $r = 0 ] || { echo "Bail out! no setup"; exit 1; }
+tp_setup_nic "$B"
 
 run_case() { # va|pa
 	mode=$1
@@ -89,4 +75,4 @@ run_case() { # va|pa
 run_case va
 run_case pa
 
-tp_release "$B" "$native"
+tp_release "$B" "$TP_NATIVE"

@@ -17,40 +17,18 @@
 
 # "A && B || fatal": fatal is meant to run when either fails.
 # shellcheck disable=SC2015,SC2317
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-set -u
-
-here=$(cd "$(dirname "$0")" && pwd)
-VFIO_SRC=${VFIO_SRC:-$(cd "$here/../../../.." && pwd)}
-# shellcheck source=tools/testing/vm/guest-lib.sh
-. "$VFIO_SRC/tools/testing/vm/guest-lib.sh"
+# Prologue (bash, guest-lib.sh, out, tmp), the nested machine's layout
+# (EDU_*) and the edu helpers: all in the library.
 # shellcheck source=tools/testing/vm/tests/qemu/qtest-lib.sh
-. "$here/qemu/qtest-lib.sh"
+. "$(dirname "$0")/qemu/qtest-lib.sh"
 
 BDF=$VFIO_EDU0
-emulated=${QEMU_TEST_EMULATED:-0}
-out=${VFIO_TEST_OUT:-/tmp}
-tmp=$(mktemp -d)
-
-# Nested machine layout: the device in slot 4 of bus 0 (QEMU's q35 routes
-# its INTA to IOAPIC input 20), BAR0 (1 MiB) below the IOAPIC, test data
-# in the 256 MiB of RAM (edu's DMA mask is 28 bits).
-SLOT=4
-GSI=20
-BAR=0xfe000000
-MSI_ADDR=0x200000	# MSI writes land in RAM, where qtest can see them
-SRC=0x100000		# DMA pattern
-DST=0x180000		# DMA copy back
-EDU_BUF=0x40000		# edu's 4 KiB DMA buffer
-LEN=1024
 
 QT_LOG=$out/qemu-edu.log
 trap qt_cleanup EXIT
 trap 'exit 1' TERM INT
 
-irqs() { # KIND: host interrupt count of the device's vfio-KIND line(s)
-	qt_irq_count "vfio-$1(\\[[0-9]+\\])?\\($BDF\\)"
-}
+irqs() { qt_vfio_irqs "$1" "$BDF"; }
 
 if ! command -v qemu-system-x86_64 > /dev/null; then
 	echo "1..0 # SKIP qemu-system-x86_64 is not installed"
@@ -62,19 +40,17 @@ t_start=$SECONDS
 
 # ---------------------------------------------------------------- setup
 if [ "$emulated" = 1 ]; then
-	dev="edu,addr=$SLOT,id=edu0"
+	dev="edu,addr=$EDU_SLOT,id=edu0"
 	ok "emulated edu (QEMU_TEST_EMULATED=1): no VFIO # SKIP"
 else
 	grp=$(vfio_bind "$BDF") ||
 		fatal "edu0 ($BDF) bound to vfio-pci"
 	bound=1
 	ok "edu0 ($BDF) bound to vfio-pci, /dev/vfio/$grp"
-	dev="vfio-pci,host=$BDF,addr=$SLOT,id=edu0"
+	dev="vfio-pci,host=$BDF,addr=$EDU_SLOT,id=edu0"
 fi
 
-qt_halt_bios "$tmp/halt.bin"
-qemu_args=(-machine q35 -accel tcg -nodefaults -display none -m 256
-	   -bios "$tmp/halt.bin" -device "$dev")
+qt_machine "$dev"
 note "qemu-system-x86_64 ${qemu_args[*]} -qtest stdio"
 t=$SECONDS
 qt_start "$out/qemu-edu.log" "${qemu_args[@]}" \
@@ -84,67 +60,52 @@ ok "nested QEMU started with $dev ($((SECONDS - t)) s)"
 qt_cmd "irq_intercept_in ioapic" || fatal "qtest: irq_intercept_in ioapic"
 
 # --------------------------------------------------------- config space
-qt_cfg_dev 0 $SLOT 0
-qt_cfg_rd32 0 || fatal "config read of 00:0$SLOT.0"
+qt_cfg_dev 0 $EDU_SLOT 0
+qt_cfg_rd32 0 || fatal "config read of 00:0$EDU_SLOT.0"
 [ "$QT_VAL" = $((0x11e81234)) ] ||
-	fatal "vendor:device of 00:0$SLOT.0 is 1234:11e8 (read $(hex "$QT_VAL"))"
-ok "config: 00:0$SLOT.0 is 1234:11e8"
+	fatal "vendor:device of 00:0$EDU_SLOT.0 is 1234:11e8 (read $(hex "$QT_VAL"))"
+ok "config: 00:0$EDU_SLOT.0 is 1234:11e8"
 
 # BAR0 sizing as firmware does it: all ones, read the mask back.
 qt_cfg_wr32 0x10 0xffffffff && qt_cfg_rd32 0x10 || fatal "config: BAR0 sizing"
 mask=$QT_VAL
 check "config: BAR0 is a 1 MiB 32-bit memory BAR (sizing read $(hex "$mask"))" \
 	test $((mask & ~0xf)) = $((0xfff00000)) -a $((mask & 0x7)) = 0
-qt_cfg_wr32 0x10 $BAR && qt_cfg_rd32 0x10 || fatal "config: BAR0 write"
+qt_cfg_wr32 0x10 $EDU_BAR && qt_cfg_rd32 0x10 || fatal "config: BAR0 write"
 bar=$((QT_VAL & ~0xf))
 qt_cfg_rd16 4 && qt_cfg_wr16 4 $((QT_VAL | 0x6)) && qt_cfg_rd16 4 ||
 	fatal "config: command register"
 cmd=$QT_VAL
-[ $bar = $((BAR)) ] && [ $((cmd & 0x6)) = 6 ] ||
-	fatal "config: BAR0 = $BAR, memory + bus master on (BAR0 $(hex $bar), command $(hex "$cmd"))"
-ok "config: BAR0 = $BAR, command $(hex "$cmd") (memory + bus master)"
+[ $bar = $((EDU_BAR)) ] && [ $((cmd & 0x6)) = 6 ] ||
+	fatal "config: BAR0 = $EDU_BAR, memory + bus master on (BAR0 $(hex $bar), command $(hex "$cmd"))"
+ok "config: BAR0 = $EDU_BAR, command $(hex "$cmd") (memory + bus master)"
 
 # ----------------------------------------------------------------- MMIO
-qt_rd32 $BAR || fatal "MMIO read of BAR0"
+qt_rd32 $EDU_BAR || fatal "MMIO read of BAR0"
 check "MMIO: identification register = 0x010000ed (read $(hex "$QT_VAL"))" \
 	test "$QT_VAL" = $((0x010000ed))
 
-qt_wr32 $((BAR + 4)) 0x12345678 && qt_rd32 $((BAR + 4)) || fatal "MMIO: liveness"
+qt_wr32 $((EDU_BAR + 4)) 0x12345678 && qt_rd32 $((EDU_BAR + 4)) || fatal "MMIO: liveness"
 check "MMIO: liveness register inverts 0x12345678 (read $(hex "$QT_VAL"))" \
 	test "$QT_VAL" = $((0xedcba987))
 
 t=$SECONDS
-qt_wr32 $((BAR + 8)) 10 && qt_poll32 $((BAR + 0x20)) 1 0 20 &&
-	qt_rd32 $((BAR + 8)) || fatal "MMIO: factorial"
+qt_wr32 $((EDU_BAR + 8)) 10 && qt_poll32 $((EDU_BAR + 0x20)) 1 0 20 &&
+	qt_rd32 $((EDU_BAR + 8)) || fatal "MMIO: factorial"
 check "MMIO: factorial of 10 = 3628800 (read $QT_VAL, $((SECONDS - t)) s)" \
 	test "$QT_VAL" = 3628800
 
 # ----------------------------------------------------------------- INTx
-# QEMU emulates the level-triggered line: VFIO masks it on each interrupt,
-# QEMU raises the pin and unmasks at the next BAR access (EOI).
 [ "$emulated" = 1 ] || before=$(irqs intx)
 qt_cfg_rd8 0x3d || fatal "config: interrupt pin"
 pin=$QT_VAL
-QT_IRQS=()
 intx_ok=1
-qt_wr32 $((BAR + 0x60)) 1 || fatal "MMIO: raise interrupt"
-if ! qt_wait_irq $GSI raise 15; then
-	note "no 'IRQ raise $GSI' within 15 s: ${QT_IRQS[*]:-(no PCI IRQ events)}"
-	intx_ok=0
-fi
-qt_rd32 $((BAR + 0x24)) || fatal "MMIO: interrupt status"
-status=$QT_VAL
-[ "$status" = 1 ] || { note "interrupt status $(hex "$status"), want 0x1"; intx_ok=0; }
-QT_IRQS=()
-qt_wr32 $((BAR + 0x64)) 1 || fatal "MMIO: interrupt acknowledge"
-sleep 0.5
-qt_rd32 $((BAR + 0x24)) || fatal "MMIO: interrupt status"
-status=$QT_VAL
-sleep 0.5
-qt_cmd "endianness" || fatal "qtest"
-st=$(qt_irq_state $GSI)
-[ "$status" = 0 ] && [ "$st" != raise ] ||
-	{ note "after acknowledge: status $(hex "$status"), GSI $GSI '$st'"; intx_ok=0; }
+qt_edu_intx
+case $? in
+0) ;;
+1) note "$QT_WHY"; intx_ok=0 ;;
+*) fatal "MMIO: raise and acknowledge the interrupt" ;;
+esac
 if [ "$emulated" = 1 ]; then
 	msg="host count not checked"
 else
@@ -152,23 +113,13 @@ else
 	msg="host vfio-intx($BDF) count $before -> $after"
 	[ "$after" -gt "$before" ] || intx_ok=0
 fi
-check "INTx: pin $pin, raise -> nested GSI $GSI raised, acknowledge -> lowered; $msg" \
+check "INTx: pin $pin, raise -> nested GSI $EDU_GSI raised, acknowledge -> lowered; $msg" \
 	test $intx_ok = 1
 
 # ------------------------------------------------------------------ MSI
-qt_find_cap 5 || fatal "MSI capability"
-msi=$QT_VAL
-qt_cfg_rd16 $((msi + 2)) || fatal "config: MSI control"
-ctl=$QT_VAL
-if [ $((ctl & 0x80)) != 0 ]; then
-	data_reg=$((msi + 12))
-	qt_cfg_wr32 $((msi + 8)) 0 || fatal "config: MSI upper address"
-else
-	data_reg=$((msi + 8))
-fi
-qt_cfg_wr32 $((msi + 4)) $MSI_ADDR && qt_cfg_wr16 $data_reg 0x4d51 &&
-	qt_cfg_wr16 $((msi + 2)) $(((ctl & ~0x70) | 1)) &&
-	qt_cfg_rd16 $((msi + 2)) || fatal "config: MSI enable"
+qt_msi_enable $EDU_MSI_ADDR 0x4d51 || fatal "config: MSI enable"
+msi=$QT_MSI_CAP
+ctl=$QT_MSI_CTL
 ctl_on=$QT_VAL
 m_ok=1
 msg=
@@ -184,22 +135,11 @@ if [ "$emulated" != 1 ]; then
 		{ msg="$msg, vfio-intx still there"; m_ok=0; }
 fi
 [ $((ctl_on & 1)) = 1 ] || m_ok=0
-check "MSI: capability at $(hex $msi), control $(hex "$ctl") -> $(hex "$ctl_on")$msg" \
+check "MSI: capability at $(hex "$msi"), control $(hex "$ctl") -> $(hex "$ctl_on")$msg" \
 	test $m_ok = 1
 
-# msi_raise BIT DATA: program DATA, make edu raise BIT, wait for DATA to
-# land at MSI_ADDR (QEMU's write of the message into the nested RAM).
-msi_raise() {
-	qt_cfg_wr16 $data_reg "$2" &&
-		qt_cmd "memset $(hex $MSI_ADDR) 4 0" &&
-		qt_wr32 $((BAR + 0x60)) "$1" &&
-		qt_poll32 $MSI_ADDR 0xffff "$2" 15 &&
-		qt_rd32 $((BAR + 0x24)) &&
-		[ $((QT_VAL & $1)) != 0 ] &&
-		qt_wr32 $((BAR + 0x64)) "$1"
-}
 [ "$emulated" = 1 ] || before=$(irqs msi)
-msi_raise 1 0x4d51 && msi_raise 2 0x4d52
+qt_edu_msi_raise 1 0x4d51 && qt_edu_msi_raise 2 0x4d52
 rc=$?
 msg="host count not checked"
 if [ "$emulated" != 1 ]; then
@@ -207,43 +147,36 @@ if [ "$emulated" != 1 ]; then
 	msg="host vfio-msi count $before -> $after"
 	[ "$after" -ge $((before + 2)) ] || rc=1
 fi
-check "MSI: two raises -> messages 0x4d51, 0x4d52 written to $(hex $MSI_ADDR); $msg" \
+check "MSI: two raises -> messages 0x4d51, 0x4d52 written to $(hex $EDU_MSI_ADDR); $msg" \
 	test $rc = 0
 
 # ------------------------------------------------------------------ DMA
-# edu copies through its 4 KiB buffer at 0x40000, from a QEMU timer
-# (100 ms of virtual time). Never address its last byte: QEMU aborts.
-pat=$(head -c $LEN /dev/urandom | od -An -v -tx1 | tr -d ' \n')
-qt_cmd "write $(hex $SRC) $LEN 0x$pat" &&
-	qt_cmd "memset $(hex $DST) $LEN 0" || fatal "qtest: write the pattern"
+pat=$(head -c $EDU_LEN /dev/urandom | od -An -v -tx1 | tr -d ' \n')
+qt_cmd "write $(hex $EDU_SRC) $EDU_LEN 0x$pat" &&
+	qt_cmd "memset $(hex $EDU_DST) $EDU_LEN 0" || fatal "qtest: write the pattern"
 
-dma() { # SRC DST CMD
-	qt_wr32 $((BAR + 0x80)) "$1" && qt_wr32 $((BAR + 0x88)) "$2" &&
-		qt_wr32 $((BAR + 0x90)) $LEN && qt_wr32 $((BAR + 0x98)) "$3" &&
-		qt_poll32 $((BAR + 0x98)) 1 0 20
-}
 t=$SECONDS
-dma $SRC $EDU_BUF 1
-check "DMA: $LEN random bytes RAM $(hex $SRC) -> edu $(hex $EDU_BUF) ($((SECONDS - t)) s)" \
+qt_edu_dma $EDU_SRC $EDU_BUF 1
+check "DMA: $EDU_LEN random bytes RAM $(hex $EDU_SRC) -> edu $(hex $EDU_BUF) ($((SECONDS - t)) s)" \
 	test $? = 0
 
 # edu -> RAM, with the completion interrupt (status bit 8) as MSI.
 t=$SECONDS
-qt_cfg_wr16 $data_reg 0x4d53 && qt_cmd "memset $(hex $MSI_ADDR) 4 0" ||
+qt_cfg_wr16 "$QT_MSI_DATA" 0x4d53 && qt_cmd "memset $(hex $EDU_MSI_ADDR) 4 0" ||
 	fatal "config: MSI data"
-dma $EDU_BUF $DST 7
+qt_edu_dma $EDU_BUF $EDU_DST 7
 rc=$?
-qt_cmd "read $(hex $DST) $LEN" || fatal "qtest: read back"
+qt_cmd "read $(hex $EDU_DST) $EDU_LEN" || fatal "qtest: read back"
 back=${QT_REPLY#0x}
 [ "$back" = "$pat" ] || {
 	rc=1
 	note "want ${pat:0:64}..."
 	note "got  ${back:0:64}..."
 }
-check "DMA: edu -> RAM $(hex $DST): the $LEN bytes match ($((SECONDS - t)) s)" \
+check "DMA: edu -> RAM $(hex $EDU_DST): the $EDU_LEN bytes match ($((SECONDS - t)) s)" \
 	test $rc = 0
-qt_poll32 $MSI_ADDR 0xffff 0x4d53 15 && qt_rd32 $((BAR + 0x24)) &&
-	[ $((QT_VAL & 0x100)) != 0 ] && qt_wr32 $((BAR + 0x64)) 0x100
+qt_poll32 $EDU_MSI_ADDR 0xffff 0x4d53 15 && qt_rd32 $((EDU_BAR + 0x24)) &&
+	[ $((QT_VAL & 0x100)) != 0 ] && qt_wr32 $((EDU_BAR + 0x64)) 0x100
 check "DMA: completion interrupt delivered as MSI 0x4d53" test $? = 0
 
 # ------------------------------------------------------- MSI off, INTx
@@ -286,9 +219,9 @@ check "no process holds VFIO files after QEMU $qpid exited${users:+ (held by: $u
 t=$SECONDS
 if qt_start "$out/qemu-edu2.log" "${qemu_args[@]}" \
 	-qtest-log "$out/qtest-edu2.log" && qt_cfg_rd32 0 &&
-   [ "$QT_VAL" = $((0x11e81234)) ] && qt_cfg_wr32 0x10 $BAR &&
-   qt_cfg_wr16 4 2 && qt_rd32 $BAR && [ "$QT_VAL" = $((0x010000ed)) ] &&
-   qt_wr32 $((BAR + 4)) 0x0f0f0f0f && qt_rd32 $((BAR + 4)) &&
+   [ "$QT_VAL" = $((0x11e81234)) ] && qt_cfg_wr32 0x10 $EDU_BAR &&
+   qt_cfg_wr16 4 2 && qt_rd32 $EDU_BAR && [ "$QT_VAL" = $((0x010000ed)) ] &&
+   qt_wr32 $((EDU_BAR + 4)) 0x0f0f0f0f && qt_rd32 $((EDU_BAR + 4)) &&
    [ "$QT_VAL" = $((0xf0f0f0f0)) ]; then
 	qt_stop
 	ok "second QEMU: the device works again ($((SECONDS - t)) s)"

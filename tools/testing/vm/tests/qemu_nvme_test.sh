@@ -16,20 +16,11 @@
 
 # "A && B || fatal": fatal is meant to run when either fails.
 # shellcheck disable=SC2015,SC2317
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-set -u
-
-here=$(cd "$(dirname "$0")" && pwd)
-VFIO_SRC=${VFIO_SRC:-$(cd "$here/../../../.." && pwd)}
-# shellcheck source=tools/testing/vm/guest-lib.sh
-. "$VFIO_SRC/tools/testing/vm/guest-lib.sh"
+# Prologue (bash, guest-lib.sh, out, tmp): the library.
 # shellcheck source=tools/testing/vm/tests/qemu/qtest-lib.sh
-. "$here/qemu/qtest-lib.sh"
+. "$(dirname "$0")/qemu/qtest-lib.sh"
 
 BDF=$VFIO_NVME0
-emulated=${QEMU_TEST_EMULATED:-0}
-out=${VFIO_TEST_OUT:-/tmp}
-tmp=$(mktemp -d)
 
 # Nested machine: the controller in slot 4 of bus 0, BAR0 below the
 # IOAPIC, admin queues and buffers in its 256 MiB of RAM.
@@ -80,9 +71,7 @@ else
 	dev="vfio-pci,host=$BDF,addr=$SLOT,id=nvme0"
 fi
 
-qt_halt_bios "$tmp/halt.bin"
-qemu_args=(-machine q35 -accel tcg -nodefaults -display none -m 256
-	   -bios "$tmp/halt.bin" -device "$dev")
+qt_machine "$dev"
 note "qemu-system-x86_64 ${qemu_args[*]} -qtest stdio"
 t=$SECONDS
 qt_start "$out/qemu-nvme.log" "${qemu_args[@]}" \

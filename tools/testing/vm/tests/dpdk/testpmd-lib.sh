@@ -37,6 +37,14 @@
 #                                no EAL error lines except KNOWN (ERE)
 #   tap RESULT DESCRIPTION       one TAP line (RESULT 0 = ok), numbered
 #
+# Test steps shared by the tests:
+#   tp_setup_nic BDF             hugepages, BDF bound to vfio-pci, an EXIT
+#                                trap undoing both, the "setup:" TAP line;
+#                                bails out on failure. TP_NATIVE: the
+#                                driver BDF had
+#   tp_finish_case ...           traffic verdict, quit, tp_check_exit
+#   tp_release BDF NATIVE        unbind, back with its native driver
+#
 # Variables after tp_start: TP_PID (testpmd), TP_LOG (its output),
 # TP_VMLCK (VmLck of testpmd once it prompted, kB: with --no-mlockall this
 # is what the VFIO type1 backend charged to locked_vm for its pins).
@@ -354,6 +362,27 @@ tp_finish_case() { # MODE WHY OK_TEXT FREE0 KNOWN T0
 	tap $_tp_r "$1: after testpmd: $TP_MSG"
 	[ $_tp_r = 0 ] || tp_excerpt
 	echo "# $1: $(( $(date +%s) - $6 ))s"
+}
+
+# Take the NIC for the test. The trap also runs on a bail-out, so the
+# device and the hugepages go back whatever happens.
+tp_setup_nic() { # BDF
+	TP_BDF=$1
+	TP_NATIVE=$(vfio_driver_of "$1")
+	trap _tp_cleanup EXIT
+	trap 'exit 1' INT TERM
+	_tp_r=1
+	if tp_huge_setup 128; then
+		_tp_g=$(vfio_bind "$1") && _tp_r=0
+	fi
+	tap $_tp_r "setup: $(cat $TP_POOL/nr_hugepages) hugepages of 2 MiB, $1 (group ${_tp_g:-?}) bound to vfio-pci"
+	[ $_tp_r = 0 ] || { echo "Bail out! no setup"; exit 1; }
+}
+
+_tp_cleanup() {
+	tp_kill
+	[ "$(vfio_driver_of "$TP_BDF")" = vfio-pci ] && vfio_unbind "$TP_BDF"
+	tp_huge_teardown
 }
 
 # Give the NIC back and check it returned to its native driver.

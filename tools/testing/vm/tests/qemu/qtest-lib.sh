@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # QT_*, EDU_*, qemu_args, out...: for the caller
 #
 # Drive a nested QEMU through its qtest protocol, from bash (source it).
 # The tests in tools/testing/vm/tests/qemu_*_test.sh use it to make QEMU
@@ -35,11 +36,26 @@
 #   qt_irq_count REGEXP      sum of the host's /proc/interrupts counts of
 #                            the lines matching REGEXP (printed)
 #
+#   qt_machine DEV           the nested machine with DEV in it: q35, TCG,
+#                            256 MiB, the halting firmware (in $tmp);
+#                            command line in the array qemu_args
+#   qt_msi_enable ADDR DATA  program and enable the function's MSI
+#                            capability, one vector (message ADDR/DATA)
+#   qt_vfio_irqs KIND BDF    host /proc/interrupts count of BDF's
+#                            vfio-KIND line(s) (intx, msi, msix)
+#   qt_edu_* and EDU_*       edu in the nested machine (section below)
+#
 # Every helper prints "qtest: ..." to stderr and returns 1 on failure.
 # QT_TIMEOUT (default 60) bounds the wait for one reply: QEMU runs under
 # TCG inside the test VM, and its start-up alone takes seconds.
+#
+# Sourcing this file is also the prologue of the qemu_*_test.sh tests and
+# of `make demo` (see the TAP scaffolding at the end): the run-tests.sh
+# "sh TEST" goes on under bash, guest-lib.sh comes along. The next line is
+# plain sh on purpose: dash runs it before it reads the bash below.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
 
-# shellcheck disable=SC2034 # QT_EXIT, QT_REPLY: results for the caller
 QT_TIMEOUT=${QT_TIMEOUT:-60}
 QT_PID=
 QT_EXIT=
@@ -218,9 +234,119 @@ qt_irq_count() { # REGEXP
 	END { print n + 0; exit !f }' /proc/interrupts
 }
 
+qt_vfio_irqs() { # KIND BDF
+	qt_irq_count "vfio-$1(\\[[0-9]+\\])?\\($2\\)"
+}
+
+qt_machine() { # DEV
+	qt_halt_bios "$tmp/halt.bin"
+	qemu_args=(-machine q35 -accel tcg -nodefaults -display none -m 256
+		   -bios "$tmp/halt.bin" -device "$1")
+}
+
+# After it: QT_MSI_CAP (capability offset), QT_MSI_CTL (message control
+# before), QT_MSI_DATA (config offset of the data register: it moves with
+# 64-bit addressing) and QT_VAL (message control after).
+qt_msi_enable() { # ADDR DATA
+	qt_find_cap 5 || return 1
+	QT_MSI_CAP=$QT_VAL
+	qt_cfg_rd16 $((QT_MSI_CAP + 2)) || return 1
+	QT_MSI_CTL=$QT_VAL
+	if [ $((QT_MSI_CTL & 0x80)) != 0 ]; then
+		QT_MSI_DATA=$((QT_MSI_CAP + 12))
+		qt_cfg_wr32 $((QT_MSI_CAP + 8)) 0 || return 1
+	else
+		QT_MSI_DATA=$((QT_MSI_CAP + 8))
+	fi
+	qt_cfg_wr32 $((QT_MSI_CAP + 4)) "$1" && qt_cfg_wr16 "$QT_MSI_DATA" "$2" &&
+		qt_cfg_wr16 $((QT_MSI_CAP + 2)) $(((QT_MSI_CTL & ~0x70) | 1)) &&
+		qt_cfg_rd16 $((QT_MSI_CAP + 2))
+}
+
+# ---- edu in the nested machine (qemu_edu_test.sh, make demo) ------------
+# The device in slot 4 of bus 0 (QEMU's q35 routes its INTA to IOAPIC
+# input 20), BAR0 (1 MiB) below the IOAPIC, test data in the 256 MiB of
+# RAM (edu's DMA mask is 28 bits). edu's registers (BAR0 offsets): 0x00
+# identification, 0x04 liveness (reads back inverted), 0x08 factorial,
+# 0x20 status (bit 0: factorial busy), 0x24/0x60/0x64 interrupt status/
+# raise/acknowledge, 0x80/0x88/0x90/0x98 DMA source/destination/count/
+# command.
+EDU_SLOT=4
+EDU_GSI=20
+EDU_BAR=0xfe000000
+EDU_MSI_ADDR=0x200000	# MSI writes land in RAM, where qtest can see them
+EDU_SRC=0x100000	# DMA pattern
+EDU_DST=0x180000	# DMA copy back
+EDU_BUF=0x40000		# edu's 4 KiB DMA buffer
+EDU_LEN=1024
+
+# qt_edu_intx: edu raises its interrupt as INTx (MSI off). QEMU emulates
+# the level-triggered line: VFIO masks it on each interrupt, QEMU raises
+# the pin and unmasks at the next BAR access (EOI). Status 0 when nested
+# GSI EDU_GSI went up with status bit 0 set and the acknowledge cleared
+# both; 1 with the findings in QT_WHY; 2 when a qtest command failed.
+qt_edu_intx() {
+	local status st
+	QT_WHY=
+	QT_IRQS=()
+	qt_wr32 $((EDU_BAR + 0x60)) 1 || return 2
+	qt_wait_irq $EDU_GSI raise 15 ||
+		QT_WHY+="no 'IRQ raise $EDU_GSI' within 15 s: ${QT_IRQS[*]:-(no PCI IRQ events)}; "
+	qt_rd32 $((EDU_BAR + 0x24)) || return 2
+	[ "$QT_VAL" = 1 ] ||
+		QT_WHY+="interrupt status $(printf '0x%x' "$QT_VAL"), want 0x1; "
+	QT_IRQS=()
+	qt_wr32 $((EDU_BAR + 0x64)) 1 || return 2
+	sleep 0.5
+	qt_rd32 $((EDU_BAR + 0x24)) || return 2
+	status=$QT_VAL
+	sleep 0.5
+	# A command round trip collects the IRQ lines that came meanwhile.
+	qt_cmd "endianness" || return 2
+	st=$(qt_irq_state $EDU_GSI)
+	[ "$status" = 0 ] && [ "$st" != raise ] ||
+		QT_WHY+="after acknowledge: status $(printf '0x%x' "$status"), GSI $EDU_GSI '$st'; "
+	QT_WHY=${QT_WHY%; }
+	[ -z "$QT_WHY" ]
+}
+
+# qt_edu_msi_raise BIT DATA: program DATA (after qt_msi_enable), make edu
+# raise BIT, wait for DATA to land at EDU_MSI_ADDR (QEMU's write of the
+# message into the nested RAM), check and acknowledge the status bit.
+qt_edu_msi_raise() {
+	qt_cfg_wr16 "$QT_MSI_DATA" "$2" &&
+		qt_cmd "memset $(printf '0x%x' $EDU_MSI_ADDR) 4 0" &&
+		qt_wr32 $((EDU_BAR + 0x60)) "$1" &&
+		qt_poll32 $EDU_MSI_ADDR 0xffff "$2" 15 &&
+		qt_rd32 $((EDU_BAR + 0x24)) &&
+		[ $((QT_VAL & $1)) != 0 ] &&
+		qt_wr32 $((EDU_BAR + 0x64)) "$1"
+}
+
+# qt_edu_dma SRC DST CMD: one transfer of EDU_LEN bytes, waited for. edu
+# copies through its buffer at EDU_BUF, from a QEMU timer (100 ms of
+# virtual time); CMD 1: RAM -> edu, 3: edu -> RAM, | 4: interrupt when
+# done. Never address the buffer's last byte: QEMU aborts.
+qt_edu_dma() {
+	qt_wr32 $((EDU_BAR + 0x80)) "$1" && qt_wr32 $((EDU_BAR + 0x88)) "$2" &&
+		qt_wr32 $((EDU_BAR + 0x90)) $EDU_LEN &&
+		qt_wr32 $((EDU_BAR + 0x98)) "$3" &&
+		qt_poll32 $((EDU_BAR + 0x98)) 1 0 20
+}
+
 # ---- TAP scaffolding shared by the qemu_*_test.sh tests ----------------
-# The test sets BDF, out (artifact dir), tmp (scratch dir), QT_LOG (the
+# Sourcing sets emulated (QEMU_TEST_EMULATED=1: QEMU's emulated device, no
+# VFIO), out (artifact dir: VFIO_TEST_OUT, else /tmp) and tmp (a fresh
+# scratch dir, removed by qt_cleanup). The test sets BDF, QT_LOG (the
 # nested QEMU's stderr) and bound=1 once it has bound BDF to vfio-pci.
+
+QT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VFIO_SRC=${VFIO_SRC:-$(cd "$QT_LIB_DIR/../../../../.." && pwd)}
+# shellcheck source=tools/testing/vm/guest-lib.sh
+. "$VFIO_SRC/tools/testing/vm/guest-lib.sh"
+emulated=${QEMU_TEST_EMULATED:-0}
+out=${VFIO_TEST_OUT:-/tmp}
+tmp=$(mktemp -d)
 
 n=0
 nfail=0
