@@ -600,6 +600,7 @@ void vgrp_device_del(struct vfio_device *vdev)
 void vgrp_device_remove(struct vfio_device *vdev)
 {
 	struct vfio_group *group = vdev->group;
+	struct iommu_group *iommu_group = NULL;
 
 	if (group->type != VFIO_IOMMU)
 		iommu_group_remove_device(vdev->dev);
@@ -623,7 +624,17 @@ void vgrp_device_remove(struct vfio_device *vdev)
 	 */
 	if (group->container && !group->attached_devs)
 		vgrp_container_leave(group);
+	/*
+	 * Out of any container, nothing needs the IOMMU group any more. Let
+	 * it go now rather than with the last group fd, as upstream does:
+	 * a fake (noiommu) one then leaves sysfs together with its device.
+	 */
+	if (!group->container) {
+		iommu_group = group->iommu_group;
+		group->iommu_group = NULL;
+	}
 	mutex_unlock(&group->lock);
+	iommu_group_put(iommu_group);
 
 	/* The registry's reference. */
 	put_device(&group->dev);

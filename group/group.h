@@ -50,7 +50,11 @@ struct vfio_group {
 	struct device dev;
 	struct cdev cdev;
 	enum vfio_group_type type;
-	/* Referenced from creation to release; never changes. */
+	/*
+	 * Referenced from creation until the last device leaves (then
+	 * NULL, see vgrp_device_remove()). Set while the group is in the
+	 * registry or in a container; once orphaned, read it under lock.
+	 */
 	struct iommu_group *iommu_group;
 
 	/* Under vgrp_registry.lock. */

@@ -21,10 +21,16 @@ static bool vgrp_file_is_mine(struct file *file)
 static struct iommu_group *vgrp_file_iommu_group(struct file *file)
 {
 	struct vfio_group *group = vgrp_from_file(file);
+	struct iommu_group *iommu_group = NULL;
 
 	if (!IS_ENABLED(CONFIG_SPAPR_TCE_IOMMU) || !group)
 		return NULL;
-	return iommu_group_ref_get(group->iommu_group);
+	/* An orphaned group has none left. */
+	mutex_lock(&group->lock);
+	if (group->iommu_group)
+		iommu_group = iommu_group_ref_get(group->iommu_group);
+	mutex_unlock(&group->lock);
+	return iommu_group;
 }
 
 static bool vgrp_file_enforced_coherent(struct file *file)

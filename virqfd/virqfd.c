@@ -268,8 +268,12 @@ EXPORT_SYMBOL_GPL(vfio_virqfd_flush_thread);
 /* Called by vfio.ko's init: virqfd is part of vfio.ko, as upstream. */
 int __init vfio_virqfd_init(void)
 {
-	vfio_virqfd_wq = alloc_ordered_workqueue("vfio-irqfd-cleanup",
-						 WQ_MEM_RECLAIM);
+	/*
+	 * Not WQ_MEM_RECLAIM: its work flushes the inject work, which runs
+	 * on system_wq, and a reclaim workqueue must not wait on that
+	 * (check_flush_dependency() warns). Nothing in reclaim waits on us.
+	 */
+	vfio_virqfd_wq = alloc_ordered_workqueue("vfio-irqfd-cleanup", 0);
 	return vfio_virqfd_wq ? 0 : -ENOMEM;
 }
 

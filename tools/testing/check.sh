@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Body of `make check`: build, style gates, then the VM test suite in one
-# boot of the test VM. Every item prints "PASS: ...", "FAIL: ..." or
-# "SKIP: ..."; the last line is exactly "N passed, N failed" (plus
-# ", N skipped" when some were) and the exit status is 0 only if nothing
-# failed. See tools/testing/vm/README.md.
+# boot of the test VM, plus one short boot per other VM flavour that has
+# tests (noiommu: intel_iommu=off). Every item prints "PASS: ...",
+# "FAIL: ..." or "SKIP: ..."; the last line is exactly "N passed, N failed"
+# (plus ", N skipped" when some were) and the exit status is 0 only if
+# nothing failed. See tools/testing/vm/README.md.
 #
 #   check.sh [options] [TEST...]
 #     --stack ours|intree  VFIO stack the tests run against (default: ours,
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
 	--no-style) do_style=0; shift ;;
 	--no-vm) do_vm=0; shift ;;
 	--recount) recount=1 do_build=0 do_style=0; shift ;;
-	-h|--help) sed -n '3,18p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,19p' "$0"; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "check: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -146,82 +147,79 @@ fi
 [ $do_vm = 1 ] || summary
 
 # ---------------------------------------------------------------------------
-# VM suite (tools/testing/vm/run-tests.sh in one boot).
+# VM suite: tools/testing/vm/run-tests.sh, one boot per VM flavour that has
+# tests to run. A test names the flavours it runs in ("# vfio-test-vm:
+# NAME..."); without that it runs in the normal VM only.
+#
+#   iommu    the normal test VM (intel_iommu=on); results in $OUT
+#   noiommu  a short extra boot with intel_iommu=off, where no device has
+#            an IOMMU group (vfio's unsafe noiommu mode); results in
+#            $OUT/vm-noiommu, items named "noiommu VM: ..."
 
-run_vm() {
-	local vmenv stage kver
-	vmenv=(-e "VFIO_STACK=$stack" -e "VFIO_INSTALL=$install")
-	if [ "$stack" = ours ] && [ "$install" = staged ]; then
-		stage=$OUT/stage
-		kver=$("$VM/vm.sh" --kver) || summary
-		rm -rf "$stage"
-		if ! make -C "/lib/modules/$kver/build" M="$SRC" \
-			VFIO_SRC="$SRC" INSTALL_MOD_PATH="$stage" \
-			INSTALL_MOD_DIR=updates INSTALL_MOD_STRIP=1 \
-			modules_install > "$OUT/stage.log" 2>&1; then
-			item fail "vm: staging the modules failed ($OUT/stage.log)"
-			summary
-		fi
-		# depmod over kernel/ + our updates/ here: in the VM it
-		# takes minutes under TCG. The guest copies the results.
-		d=$stage/lib/modules/$kver
-		for f in kernel modules.order modules.builtin \
-			 modules.builtin.modinfo; do
-			ln -sfn "/lib/modules/$kver/$f" "$d/$f"
-		done
-		if ! depmod -b "$stage" "$kver" >> "$OUT/stage.log" 2>&1; then
-			item fail "vm: depmod of the staged modules failed"
-			summary
-		fi
-		vmenv+=(-e "VFIO_STAGE=$stage")
+vm_flavours="iommu noiommu"
+
+vm_dir() { if [ "$1" = iommu ]; then echo "$OUT"; else echo "$OUT/vm-$1"; fi; }
+vm_label() { [ "$1" = iommu ] || echo "$1 VM: "; }
+
+# Our modules, installed once on the host side for every boot
+# (--staged): sets $stage.
+stage=
+stage_modules() {
+	local kver d f
+	stage=$OUT/stage
+	kver=$("$VM/vm.sh" --kver) || return 1
+	rm -rf "$stage"
+	if ! make -C "/lib/modules/$kver/build" M="$SRC" \
+		VFIO_SRC="$SRC" INSTALL_MOD_PATH="$stage" \
+		INSTALL_MOD_DIR=updates INSTALL_MOD_STRIP=1 \
+		modules_install > "$OUT/stage.log" 2>&1; then
+		item fail "vm: staging the modules failed ($OUT/stage.log)"
+		return 1
 	fi
-	# tools/testing/vm/tests/dkms_test.sh: `dkms build` takes ~7 min
-	# under TCG, seconds here; the guest gets the built dkms tree.
-	case " $* " in
-	"  "|*dkms_test.sh*)
-		[ -n "${kver:-}" ] || kver=$("$VM/vm.sh" --kver) || summary
-		bash "$VM/tests/dkms-prep.sh" "$OUT/dkms" "$kver" \
-			> "$OUT/dkms-prep.log" 2>&1
-		vmenv+=(-e "VFIO_DKMS_TARBALL=$OUT/dkms/vfio-oot-dkms.tar"
-			-e "VFIO_DKMS_PREP_LOG=$OUT/dkms-prep.log")
-		;;
-	esac
-	"$VM/vm.sh" --out "$OUT" --no-dmesg-check \
-		--timeout "${VM_TIMEOUT:-1500}" "${vmenv[@]}" \
-		-- /bin/sh "$VM/run-tests.sh" "$@"
+	# depmod over kernel/ + our updates/ here: in the VM it takes
+	# minutes under TCG. The guest copies the results.
+	d=$stage/lib/modules/$kver
+	for f in kernel modules.order modules.builtin \
+		 modules.builtin.modinfo; do
+		ln -sfn "/lib/modules/$kver/$f" "$d/$f"
+	done
+	if ! depmod -b "$stage" "$kver" >> "$OUT/stage.log" 2>&1; then
+		item fail "vm: depmod of the staged modules failed"
+		return 1
+	fi
 }
 
-section "VM tests (stack: $stack)"
-if [ "$stack" = ours ] && [ $build_ok = 0 ]; then
-	item fail "vm: not run, the modules did not build"
-	summary
-fi
-
-vmrc=0
-[ $recount = 1 ] || run_vm "$@" || vmrc=$?
-R=$OUT/results
-
-section "results"
-case $vmrc in
-0) ;;
-124) item fail "vm: the test VM timed out or hung (see $OUT/console.log)" ;;
-*) item fail "vm: the test VM failed (vm.sh status $vmrc, see $OUT/console.log)" ;;
-esac
-
-# Kernel log: split into the items' windows (run-tests.sh markers).
-klog=$OUT/dmesg.txt
-[ -s "$klog" ] || klog=$OUT/console.log
-kdir=$OUT/kernel-log
-mkdir -p "$kdir"
-tr -d '\r' < "$klog" | awk -v dir="$kdir" '
-	/vfio-test: begin [0-9]+ / {
-		for (i = 1; i < NF; i++)
-			if ($i == "begin") { cur = $(i + 1); break }
-		next
-	}
-	/vfio-test: end [0-9]+$/ { cur = ""; next }
-	{ print > (dir "/" (cur == "" ? "outside" : cur) ".txt") }
-'
+# run_vm FLAVOUR TEST...
+run_vm() {
+	local fl=$1 kver vmargs
+	shift
+	vmargs=(--out "$(vm_dir "$fl")" --no-dmesg-check
+		-e "VFIO_STACK=$stack" -e "VFIO_INSTALL=$install"
+		-e "VFIO_TEST_VM=$fl")
+	[ -z "$stage" ] || vmargs+=(-e "VFIO_STAGE=$stage")
+	case $fl in
+	iommu)
+		vmargs+=(--timeout "${VM_TIMEOUT:-1500}")
+		# tools/testing/vm/tests/dkms_test.sh: `dkms build` takes
+		# ~7 min under TCG, seconds here; the guest gets the built
+		# dkms tree.
+		case " $* " in
+		"  "|*dkms_test.sh*)
+			kver=$("$VM/vm.sh" --kver) || return 125
+			bash "$VM/tests/dkms-prep.sh" "$OUT/dkms" "$kver" \
+				> "$OUT/dkms-prep.log" 2>&1
+			vmargs+=(-e "VFIO_DKMS_TARBALL=$OUT/dkms/vfio-oot-dkms.tar"
+				 -e "VFIO_DKMS_PREP_LOG=$OUT/dkms-prep.log")
+			;;
+		esac
+		;;
+	noiommu)
+		vmargs+=(--timeout "${VM_NOIOMMU_TIMEOUT:-600}"
+			 --append intel_iommu=off)
+		;;
+	esac
+	"$VM/vm.sh" "${vmargs[@]}" -- /bin/sh "$VM/run-tests.sh" "$@"
+}
 
 # parse_item SEQ NAME: TAP lines count one item each, else the exit status.
 parse_item() {
@@ -230,7 +228,13 @@ parse_item() {
 	rc=$(cat "$R/$seq.rc" 2>/dev/null)
 	awk -v rc="$rc" -v name="$name" '
 	function out(st, d) { printf "%s\t%s\n", st, d; n++ }
-	/^1\.\.[0-9]+/ { plan = substr($1, 4) + 0 }
+	/^1\.\.[0-9]+/ {
+		plan = substr($1, 4) + 0
+		if (plan == 0 && $0 ~ /#[ \t]*[Ss][Kk][Ii][Pp]/) {
+			why = $0
+			sub(/^[^#]*#[ \t]*/, "", why)
+		}
+	}
 	/^Bail out!/ { out("fail", name ": " $0) }
 	/^(not )?ok([ \t]|$)/ {
 		bad = ($1 == "not")
@@ -245,13 +249,14 @@ parse_item() {
 		out(st, name ": " d)
 	}
 	END {
+		skipped = name (why == "" ? "" : ": # " why)
 		why = rc == "" ? "did not finish (VM hung or crashed)" : \
 		      rc == "notrun" ? "not run (setup failed)" : \
 		      rc == "hung" ? "hung (could not be killed)" : \
 		      rc == 124 ? "timed out" : "exit status " rc
 		if (ntap == 0) {
 			if (rc == "0") out("pass", name)
-			else if (rc == "4") out("skip", name)
+			else if (rc == "4") out("skip", skipped)
 			else out("fail", name ": " why)
 		} else {
 			if (plan > ntap)
@@ -273,16 +278,49 @@ expected_dmesg() {
 	return 0
 }
 
-if [ ! -s "$R/plan" ]; then
-	item fail "vm: the test runner did not start (see $OUT/console.log)"
-else
+# count_vm FLAVOUR VMSTATUS: the items of one boot.
+count_vm() {
+	local fl=$1 vmrc=$2 dir lbl klog kdir seq name st d
+	dir=$(vm_dir "$fl")
+	lbl=$(vm_label "$fl")
+	R=$dir/results
+
+	case $vmrc in
+	0) ;;
+	124) item fail "${lbl}vm: the test VM timed out or hung" \
+		"(see $dir/console.log)" ;;
+	*) item fail "${lbl}vm: the test VM failed (vm.sh status $vmrc," \
+		"see $dir/console.log)" ;;
+	esac
+
+	# Kernel log: split into the items' windows (run-tests.sh markers).
+	klog=$dir/dmesg.txt
+	[ -s "$klog" ] || klog=$dir/console.log
+	kdir=$dir/kernel-log
+	rm -rf "$kdir"
+	mkdir -p "$kdir"
+	tr -d '\r' < "$klog" 2>/dev/null | awk -v dir="$kdir" '
+		/vfio-test: begin [0-9]+ / {
+			for (i = 1; i < NF; i++)
+				if ($i == "begin") { cur = $(i + 1); break }
+			next
+		}
+		/vfio-test: end [0-9]+$/ { cur = ""; next }
+		{ print > (dir "/" (cur == "" ? "outside" : cur) ".txt") }
+	'
+
+	if [ ! -s "$R/plan" ]; then
+		item fail "${lbl}vm: the test runner did not start" \
+			"(see $dir/console.log)"
+		return
+	fi
 	while read -r seq name; do
 		while IFS=$'\t' read -r st d; do
 			item "$st" "$d"
-		done < <(parse_item "$seq" "$name")
+		done < <(parse_item "$seq" "$lbl$name")
 		if [ -s "$R/$seq.reset" ]; then
 			sed 's/^/reset: /' "$R/$seq.reset"
-			item fail "$name: left the VM in a bad state" \
+			item fail "$lbl$name: left the VM in a bad state" \
 				"($(head -n 1 "$R/$seq.reset"))"
 		fi
 		expected_dmesg "$R/$seq.log" > "$kdir/$seq.expected"
@@ -290,17 +328,51 @@ else
 		   ! sh "$VM/dmesg-scan.sh" "$kdir/$seq.txt" \
 			"$kdir/$seq.expected" > "$kdir/$seq.bad"; then
 			cat "$kdir/$seq.bad"
-			item fail "$name: kernel warnings during the test"
+			item fail "$lbl$name: kernel warnings during the test"
 		fi
 	done < "$R/plan"
+	if [ -s "$kdir/outside.txt" ] &&
+	   ! sh "$VM/dmesg-scan.sh" "$kdir/outside.txt" > "$kdir/outside.bad"; then
+		cat "$kdir/outside.bad"
+		item fail "${lbl}kernel log outside the tests (boot, resets, shutdown)"
+	else
+		item pass "${lbl}kernel log outside the tests is clean"
+	fi
+}
+
+if [ "$stack" = ours ] && [ $build_ok = 0 ]; then
+	section "VM tests (stack: $stack)"
+	item fail "vm: not run, the modules did not build"
+	summary
 fi
-if [ -s "$kdir/outside.txt" ] &&
-   ! sh "$VM/dmesg-scan.sh" "$kdir/outside.txt" > "$kdir/outside.bad"; then
-	cat "$kdir/outside.bad"
-	item fail "kernel log outside the tests (boot, resets, shutdown)"
-else
-	item pass "kernel log outside the tests is clean"
+
+# The boots with something to run (a recount: those that ran).
+boots=()
+for fl in $vm_flavours; do
+	if [ $recount = 1 ]; then
+		[ -d "$(vm_dir "$fl")/results" ] && boots+=("$fl")
+	elif [ -n "$(VFIO_SRC="$SRC" sh "$VM/run-tests.sh" --list "$fl" "$@")" ]
+	then
+		boots+=("$fl")
+	fi
+done
+[ ${#boots[@]} -gt 0 ] || item fail "vm: no test to run"
+
+if [ $recount = 0 ] && [ "$stack" = ours ] && [ "$install" = staged ] &&
+   [ ${#boots[@]} -gt 0 ]; then
+	stage_modules || summary
 fi
+
+for fl in "${boots[@]}"; do
+	case $fl in
+	iommu) section "VM tests (stack: $stack)" ;;
+	*) section "$fl VM tests (stack: $stack)" ;;
+	esac
+	vmrc=0
+	[ $recount = 1 ] || run_vm "$fl" "$@" || vmrc=$?
+	section "results"
+	count_vm "$fl" "$vmrc"
+done
 
 echo "check: $(( $(date +%s) - start ))s"
 summary

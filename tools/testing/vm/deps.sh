@@ -9,13 +9,16 @@
 #     reference reading; the source tarball is unpacked in /usr/src)
 #   - QEMU + busybox for the test VM (tools/testing/vm/vm.sh)
 #   - compilers and checkers (sparse), dkms, driverctl, pciutils, kmod
+#   - what building the debug kernel needs (tools/testing/kernel/build.sh):
+#     ccache, libssl-dev, zstd (Debian's config compresses the image with
+#     it), rsync; bc, flex, bison, libelf-dev, cpio are above
 
 set -eu
 
 PKGS="linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 qemu-system-x86 busybox-static build-essential libc6-dev sparse dkms
 driverctl pciutils kmod cpio bc flex bison libelf-dev xz-utils perl git
-iproute2 dpdk-dev"
+iproute2 dpdk-dev ccache libssl-dev zstd rsync"
 
 say() { echo "deps: $*"; }
 

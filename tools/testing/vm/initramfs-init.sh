@@ -61,6 +61,19 @@ mount -t overlay -o lowerdir=/lower,upperdir=/upper/data,workdir=/upper/work \
 if [ -z "$VM_OUT" ] || [ -z "$VM_GUEST_INIT" ]; then
 	die "bad /out/.vm/env"
 fi
+# A kernel booted from outside the host's / (vm.sh --kernel DIR): its
+# module tree (host path VM_MODULES) appears at /lib/modules/VM_KVER,
+# writable through its own tmpfs layer (make install, depmod).
+if [ -n "${VM_MODULES:-}" ]; then
+	[ -d "/lower$VM_MODULES" ] || die "no module tree $VM_MODULES"
+	m=/newroot/lib/modules/$VM_KVER
+	mkdir -p /upper/modules/data /upper/modules/work "$m" ||
+		die "mkdir /lib/modules/$VM_KVER"
+	o=lowerdir=/lower$VM_MODULES
+	o=$o,upperdir=/upper/modules/data,workdir=/upper/modules/work
+	mount -t overlay -o "$o" modules "$m" ||
+		die "mount the modules of $VM_KVER"
+fi
 mkdir -p "/newroot$VM_OUT" || die "mkdir $VM_OUT"
 mount --move /out "/newroot$VM_OUT" || die "move $VM_OUT"
 

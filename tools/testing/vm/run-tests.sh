@@ -9,10 +9,19 @@
 # host can pin kernel warnings on the item that caused them.
 #
 #   run-tests.sh [TEST...]     default: every discovered test (README.md)
+#   run-tests.sh --list VM [TEST...]
+#                              only print the tests (of those given, or
+#                              discovered) that run in VM flavour VM; for
+#                              check.sh, on the host
 #
 # Environment: VFIO_STACK=ours|intree (default ours),
 #              VFIO_TEST_TIMEOUT=seconds per test (default 300; a test
-#              script can ask for more: "# vfio-test-timeout: SEC").
+#              script can ask for more: "# vfio-test-timeout: SEC"),
+#              VFIO_TEST_VM=flavour of this boot (default iommu, the normal
+#              VM; check.sh boots "noiommu" with intel_iommu=off). Only the
+#              tests that ask for it run: "# vfio-test-vm: NAME..." near
+#              the top of a script, or the string "vfio-test-vm: NAME..."
+#              in a program; a test without one runs in "iommu" only.
 #
 # results/plan     "SEQ NAME" per item: 0 = setup, then the tests, then
 #                  the teardown (unloading the whole stack must work)
@@ -25,11 +34,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tools/testing/vm/guest-lib.sh
 . "$here/guest-lib.sh"
 
-R=$VM_OUT/results
+list_vm=
+if [ "${1:-}" = --list ]; then
+	list_vm=${2:?run-tests.sh --list VM [TEST...]}
+	shift 2
+fi
+
 T=${VFIO_TEST_TIMEOUT:-300}
 T0=$T
 VFIO_STACK=${VFIO_STACK:-ours}
-export VFIO_STACK VFIO_SRC VM_OUT
+VFIO_TEST_VM=${VFIO_TEST_VM:-iommu}
+export VFIO_STACK VFIO_SRC VM_OUT VFIO_TEST_VM
 
 discover() {
 	for d in "$VFIO_SRC/tools/testing/selftests" "$VFIO_SRC/tools/testing/vm/tests"; do
@@ -39,8 +54,29 @@ discover() {
 	done | LC_ALL=C sort
 }
 
-rm -rf "$R"
-mkdir -p "$R"
+# The VM flavours test $1 runs in: the words after "vfio-test-vm:" in a
+# comment line among a script's first 30 lines, or after the string
+# "vfio-test-vm: " anywhere in a program (a C test keeps it in a used
+# static string); "iommu" (the normal VM) without one.
+test_vms() {
+	case $1 in
+	*.sh) _v=$(head -n 30 "$1" 2>/dev/null |
+		sed -n 's/^# vfio-test-vm: *//p' | head -n 1) ;;
+	*) _v=$(grep -a -o -m 1 'vfio-test-vm: [a-z0-9 _-]*' "$1" \
+		2>/dev/null | head -n 1)
+	   _v=${_v#vfio-test-vm: } ;;
+	esac
+	echo "${_v:-iommu}"
+}
+
+# runs_in TEST VM
+runs_in() {
+	for _f in $(test_vms "$1"); do
+		[ "$_f" = "$2" ] && return 0
+	done
+	return 1
+}
+
 if [ $# -gt 0 ]; then
 	tests=$(for t in "$@"; do
 		case $t in /*) echo "$t" ;; *) echo "$PWD/$t" ;; esac
@@ -48,8 +84,20 @@ if [ $# -gt 0 ]; then
 else
 	tests=$(discover)
 fi
+tests=$(for t in $tests; do
+	runs_in "$t" "${list_vm:-$VFIO_TEST_VM}" && echo "$t"
+done)
+if [ -n "$list_vm" ]; then
+	[ -z "$tests" ] || echo "$tests"
+	exit 0
+fi
+
+R=$VM_OUT/results
+rm -rf "$R"
+mkdir -p "$R"
 ntests=$(echo "$tests" | grep -c .)
 last=$((ntests + 1))
+echo "run-tests: VM flavour $VFIO_TEST_VM, $VFIO_STACK stack, $ntests tests"
 
 rel() { echo "${1#"$VFIO_SRC"/}"; }
 

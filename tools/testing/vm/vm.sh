@@ -46,6 +46,11 @@ usage: $0 [options] [--] COMMAND [ARG...]
                         (default: $idle_s)
   -m, --mem MB          guest memory (default: $mem)
   -k, --kernel FILE     kernel image (default: newest /boot/vmlinuz-6.12*)
+  -k, --kernel DIR      a kernel installed under DIR instead of /:
+                        DIR/boot/vmlinuz-KVER and DIR/lib/modules/KVER
+                        (the debug kernel: tools/testing/kernel/build.sh
+                        prints its DIR); the guest sees those modules at
+                        /lib/modules/KVER (writable, like the rest)
   -a, --append ARGS     extra kernel command line arguments
   -e, --env VAR=VALUE   set VAR in the guest command's environment
                         (host variables VFIO_* are passed on by default)
@@ -54,6 +59,8 @@ usage: $0 [options] [--] COMMAND [ARG...]
       --no-dmesg-check  do not fail on kernel warnings
       --initramfs       only build (or refresh) the cached initramfs
       --kver            print the kernel version the VM would boot
+      --moddir          print the host directory of that kernel's modules
+                        (/lib/modules/KVER, or DIR/lib/modules/KVER)
 EOF
 	exit 2
 }
@@ -75,6 +82,7 @@ while [ $# -gt 0 ]; do
 	--no-dmesg-check) dmesg_check=0; shift ;;
 	--initramfs) only_initramfs=1; shift ;;
 	--kver) only_initramfs=2; shift ;;
+	--moddir) only_initramfs=3; shift ;;
 	--) shift; break ;;
 	-h|--help) usage ;;
 	-*) log "unknown option $1"; usage ;;
@@ -97,11 +105,30 @@ if [ -z "$kernel" ]; then
 		fi
 	done
 fi
+# --kernel DIR: an install root (boot/ + lib/modules/) outside the host's
+# /; its module tree is mounted in the guest (initramfs-init.sh).
+modroot=/
+if [ -d "$kernel" ]; then
+	modroot=$(cd "$kernel" && pwd)
+	kernel=
+	for k in "$modroot"/boot/vmlinuz-*; do
+		[ -f "$k" ] || continue
+		[ -z "$kernel" ] ||
+			{ log "more than one kernel in $modroot/boot"; exit 125; }
+		kernel=$k
+	done
+	case $modroot in
+	/|*[!A-Za-z0-9_./+-]*)
+		log "unsupported kernel directory '$modroot'"; exit 125 ;;
+	esac
+fi
 [ -r "$kernel" ] || { log "no readable kernel image (${kernel:-none})"; exit 125; }
 kver=${kernel##*/vmlinuz-}
-[ -d "/lib/modules/$kver/kernel" ] ||
-	{ log "no modules for $kver in /lib/modules"; exit 125; }
+moddir=${modroot%/}/lib/modules/$kver
+[ -d "$moddir/kernel" ] ||
+	{ log "no modules for $kver in ${modroot%/}/lib/modules"; exit 125; }
 [ $only_initramfs = 2 ] && { echo "$kver"; exit 0; }
+[ $only_initramfs = 3 ] && { echo "$moddir"; exit 0; }
 
 # ---------------------------------------------------------------------------
 # initramfs: busybox + the modules for 9p and overlayfs, cached per kernel.
@@ -114,7 +141,7 @@ initramfs_stale() {
 	local f
 	[ -s "$initramfs" ] || return 0
 	for f in "$VM_DIR/initramfs-init.sh" "$VM_DIR/vm.sh" /bin/busybox \
-		 "/lib/modules/$kver/modules.dep"; do
+		 "$moddir/modules.dep"; do
 		[ "$f" -nt "$initramfs" ] && return 0
 	done
 	return 1
@@ -132,6 +159,9 @@ decompress() {
 build_initramfs() {
 	local root=$cache/initramfs.d m name deps=
 	local bb=/bin/busybox
+	local base=()
+
+	[ "$modroot" = / ] || base=(-d "$modroot")
 
 	[ -x $bb ] || { log "$bb missing (apt-get install busybox-static)"; return 1; }
 	rm -rf "$root"
@@ -143,7 +173,7 @@ build_initramfs() {
 	# (--show-depends takes one module; extra words are its parameters)
 	for m in 9pnet_virtio 9p overlay; do
 		deps="$deps
-$(modprobe -S "$kver" --show-depends "$m")" ||
+$(modprobe "${base[@]}" -S "$kver" --show-depends "$m")" ||
 			{ log "modprobe --show-depends $m failed"; return 1; }
 	done
 	: > "$root/lib/modules/load.order"
@@ -204,6 +234,11 @@ shq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 	echo "VM_GUEST_INIT=$(shq "$VM_DIR/guest-init.sh")"
 	echo "VFIO_SRC=$(shq "$SRC")"
 	echo "VM_COLDPLUG=$coldplug"
+	# Module tree of a --kernel DIR, mounted at /lib/modules/VM_KVER.
+	if [ "$modroot" != / ]; then
+		echo "VM_KVER=$(shq "$kver")"
+		echo "VM_MODULES=$(shq "$moddir")"
+	fi
 } > "$out/.vm/env"
 {
 	while IFS= read -r v; do

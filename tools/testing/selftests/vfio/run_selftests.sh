@@ -11,9 +11,15 @@
 #
 # BDFs: the devices to use. edu devices (1234:11e8) drive the container,
 # group, type1, edu_dma and dma_fault programs; every BDF is also given to
-# the device program. Without arguments the test VM's BDF map is used
-# ($VFIO_EDU0 $VFIO_EDU1 $VFIO_NVME0 $VFIO_E1000E0 $VFIO_VIRTIO_NET0, see
-# tools/testing/vm/guest-lib.sh), or else every edu device found.
+# the device and irq programs (irq uses the first edu for INTx and the
+# first other device with MSI-X). Without arguments the test VM's BDF map
+# is used ($VFIO_EDU0 $VFIO_EDU1 $VFIO_NVME0 $VFIO_E1000E0
+# $VFIO_VIRTIO_NET0, see tools/testing/vm/guest-lib.sh), or else every edu
+# device found.
+#
+# VFIO_SELFTESTS="SUITE..." runs only those programs, by suite name
+# (container group type1 edu_dma dma_fault irq device); vm.sh passes
+# VFIO_* variables into the test VM.
 
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${VFIO_SELFTESTS_BIN:-$here/build}
@@ -48,6 +54,10 @@ trap 'rm -rf "$tmp"' EXIT
 run() {
 	suite=$1 prog=$bin/$2
 	shift 2
+	case " ${VFIO_SELFTESTS:-$suite} " in
+	*" $suite "*) ;;
+	*) return ;;
+	esac
 	if [ ! -x "$prog" ]; then
 		n=$((n + 1)) fail=$((fail + 1))
 		echo "not ok $n $suite: $prog not built (make -C $here)"
@@ -106,6 +116,7 @@ run() {
 	run type1 vfio_type1_test $first
 	run edu_dma vfio_edu_dma_test $edu
 	run dma_fault vfio_dma_fault_test $edu
+	run irq vfio_irq_test $all
 	run device vfio_device_test $all
 }
 

@@ -403,14 +403,20 @@ static const struct vt_test tests[] = {
 	{ .name = "set_iommu_on_other_container", .fn = t_set_iommu_on_other_container },
 };
 
-int main(int argc, char **argv)
+static void setup(void)
 {
-	vt_tap_header();
-	vt_setup_devices(argc, argv, 1, VT_DEVS_ANY);
 	dev0 = &vt_devs[0];
 	find_noiommu_param();
-	vt_plan(ARRAY_SIZE(tests));
-	vt_run_tests("container", tests, ARRAY_SIZE(tests), restore_params);
-	restore_params();
-	return vt_exit_code();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct vt_suite suite = {
+		.name = "container", VT_TESTS(tests),
+		.devs = VT_DEVS_ANY, .min_devs = 1,
+		.setup = setup,
+		.after_each = restore_params, .cleanup = restore_params,
+	};
+
+	return vt_main(argc, argv, &suite);
 }

@@ -1112,18 +1112,18 @@ static const struct vt_test tests[] = {
 	{ .name = "unknown_ioctls", .fn = t_unknown_ioctls },
 };
 
+static void use_device(const struct vt_dev *d)
+{
+	cur = d;
+}
+
 int main(int argc, char **argv)
 {
-	char prefix[64];
-	int i;
+	static const struct vt_suite suite = {
+		.name = "device", VT_TESTS(tests),
+		.devs = VT_DEVS_ALL, .min_devs = 1,
+		.per_device = use_device,
+	};
 
-	vt_tap_header();
-	vt_setup_devices(argc, argv, 1, VT_DEVS_ALL);
-	vt_plan(ARRAY_SIZE(tests) * vt_ndevs);
-	for (i = 0; i < vt_ndevs; i++) {
-		cur = &vt_devs[i];
-		snprintf(prefix, sizeof(prefix), "device %s", cur->bdf);
-		vt_run_tests(prefix, tests, ARRAY_SIZE(tests), NULL);
-	}
-	return vt_exit_code();
+	return vt_main(argc, argv, &suite);
 }

@@ -47,91 +47,118 @@ static bool all_bytes(const unsigned char *p, size_t n, unsigned char v)
 	return true;
 }
 
-/* Load the edu buffer with a known pattern from @src_iova. */
-static void load_device(struct edu_ctx *x, uint64_t src_iova)
+/* How the IOVA the device is told to write is (not) backed. */
+enum target_kind {
+	TARGET_UNMAPPED,	/* mapped, checked, then unmapped */
+	TARGET_HOLE,		/* never mapped; its neighbours are */
+	TARGET_READONLY,	/* mapped without VFIO_DMA_MAP_FLAG_WRITE */
+};
+
+#define SCRATCH		0x200000ULL	/* RW page: patterns in and out */
+#define TARGET		0x400000ULL	/* where the blocked write goes */
+#define GUARD		0x5a		/* what the watched memory holds */
+#define PATTERN		0xc3		/* what the device tries to write */
+
+/* Load the edu buffer from @iova. */
+static void load_device(struct edu_ctx *x, uint64_t iova)
 {
-	VT_ASSERT(vt_edu_dma(&x->e, src_iova, EDU_DMA_BUF_ADDR, XFER, 0),
+	VT_ASSERT(vt_edu_dma(&x->e, iova, EDU_DMA_BUF_ADDR, XFER, 0),
 		  "edu DMA (RAM -> device) did not complete");
+}
+
+/* Copy the edu buffer to @iova; the IOMMU may block it, edu finishes. */
+static bool store_device(struct edu_ctx *x, uint64_t iova)
+{
+	return vt_edu_dma(&x->e, EDU_DMA_BUF_ADDR, iova, XFER,
+			  EDU_DMA_CMD_TO_RAM);
+}
+
+/*
+ * Back TARGET as @kind says with the @len bytes of @watch (all GUARD)
+ * and prove first, where the kind allows, that the mapping is live so
+ * the later block is the IOMMU's doing.
+ */
+static void map_target(struct edu_ctx *x, enum target_kind kind,
+		       unsigned char *watch, unsigned char *scratch)
+{
+	int c = x->s.container;
+
+	switch (kind) {
+	case TARGET_UNMAPPED:
+		/* mapped: the device can write the page */
+		VT_OK_FATAL(vt_map(c, watch, TARGET, P, RW));
+		memset(scratch, PATTERN, P);
+		load_device(x, SCRATCH);
+		VT_ASSERT(store_device(x, TARGET), "edu DMA did not complete");
+		VT_ASSERT(all_bytes(watch, XFER, PATTERN),
+			  "positive control failed");
+		/* unmapped: it cannot, though the page is still ours */
+		memset(watch, GUARD, P);
+		VT_OK_FATAL(vt_unmap(c, TARGET, P, 0, NULL));
+		break;
+	case TARGET_HOLE:
+		/* neighbours on both sides of the hole are mapped */
+		VT_OK_FATAL(vt_map(c, watch, TARGET - P, P, RW));
+		VT_OK_FATAL(vt_map(c, watch + P, TARGET + P, P, RW));
+		break;
+	case TARGET_READONLY:
+		VT_OK_FATAL(vt_map(c, watch, TARGET, P,
+				   VFIO_DMA_MAP_FLAG_READ));
+		/* the device may read the read-only page ... */
+		load_device(x, TARGET);
+		memset(scratch, 0, P);
+		VT_ASSERT(store_device(x, SCRATCH), "edu DMA did not complete");
+		VT_EXPECT(all_bytes(scratch, XFER, GUARD),
+			  "device read of RO mapping");
+		break;
+	}
+}
+
+/*
+ * One blocked-write case: back TARGET as @kind says, load the device
+ * with PATTERN, let it write TARGET inside a DMAR fault window and
+ * check that the watched memory still holds GUARD.
+ */
+static void check_blocked_write(enum target_kind kind, const char *why,
+				const char *what)
+{
+	/* TARGET_HOLE watches both neighbours, the others one page */
+	size_t len = kind == TARGET_HOLE ? 2 * P : P;
+	unsigned char *scratch = vt_alloc(P), *watch = vt_alloc(2 * P);
+	struct edu_ctx x;
+
+	edu_open(&x);
+	VT_OK_FATAL(vt_map(x.s.container, scratch, SCRATCH, P, RW));
+	memset(watch, GUARD, 2 * P);
+	map_target(&x, kind, watch, scratch);
+
+	memset(scratch, PATTERN, P);
+	load_device(&x, SCRATCH);
+	vt_expect_dmar_faults(why);
+	VT_EXPECT(store_device(&x, TARGET), "edu DMA did not complete");
+	vt_end_dmar_faults();
+	VT_EXPECT(all_bytes(watch, len, GUARD), "%s", what);
 }
 
 static void t_no_dma_after_unmap(void)
 {
-	const uint64_t src = 0x200000, dst = 0x300000;
-	unsigned char *pat = vt_alloc(P), *buf = vt_alloc(P);
-	struct edu_ctx x;
-
-	edu_open(&x);
-	memset(pat, 0xc3, P);
-	VT_OK_FATAL(vt_map(x.s.container, pat, src, P, RW));
-	VT_OK_FATAL(vt_map(x.s.container, buf, dst, P, RW));
-	load_device(&x, src);
-
-	/* mapped: the device can write the page */
-	memset(buf, 0x5a, P);
-	VT_ASSERT(vt_edu_dma(&x.e, EDU_DMA_BUF_ADDR, dst, XFER,
-			     EDU_DMA_CMD_TO_RAM), "edu DMA did not complete");
-	VT_ASSERT(all_bytes(buf, XFER, 0xc3), "positive control failed");
-
-	/* unmapped: it cannot, though the page is still ours */
-	memset(buf, 0x5a, P);
-	VT_OK_FATAL(vt_unmap(x.s.container, dst, P, 0, NULL));
-	vt_expect_dmar_faults("edu DMA write to an unmapped IOVA");
-	VT_EXPECT(vt_edu_dma(&x.e, EDU_DMA_BUF_ADDR, dst, XFER,
-			     EDU_DMA_CMD_TO_RAM), "edu DMA did not complete");
-	vt_end_dmar_faults();
-	VT_EXPECT(all_bytes(buf, P, 0x5a),
-		  "the device wrote memory after UNMAP_DMA");
+	check_blocked_write(TARGET_UNMAPPED,
+			    "edu DMA write to an unmapped IOVA",
+			    "the device wrote memory after UNMAP_DMA");
 }
 
 static void t_no_dma_to_unmapped_iova(void)
 {
-	const uint64_t src = 0x200000, near = 0x400000;
-	unsigned char *pat = vt_alloc(P), *buf = vt_alloc(2 * P);
-	struct edu_ctx x;
-
-	edu_open(&x);
-	memset(pat, 0x3c, P);
-	VT_OK_FATAL(vt_map(x.s.container, pat, src, P, RW));
-	/* neighbours on both sides of the hole are mapped */
-	VT_OK_FATAL(vt_map(x.s.container, buf, near - P, P, RW));
-	VT_OK_FATAL(vt_map(x.s.container, buf + P, near + P, P, RW));
-	memset(buf, 0x5a, 2 * P);
-	load_device(&x, src);
-	vt_expect_dmar_faults("edu DMA write to a never-mapped IOVA");
-	VT_EXPECT(vt_edu_dma(&x.e, EDU_DMA_BUF_ADDR, near, XFER,
-			     EDU_DMA_CMD_TO_RAM), "edu DMA did not complete");
-	vt_end_dmar_faults();
-	VT_EXPECT(all_bytes(buf, 2 * P, 0x5a),
-		  "a write to a hole landed in a neighbouring mapping");
+	check_blocked_write(TARGET_HOLE,
+			    "edu DMA write to a never-mapped IOVA",
+			    "a write to a hole landed in a neighbouring mapping");
 }
 
 static void t_no_dma_write_to_readonly(void)
 {
-	const uint64_t ro = 0x200000, out = 0x300000;
-	unsigned char *buf = vt_alloc(P), *obuf = vt_alloc(P);
-	struct edu_ctx x;
-
-	edu_open(&x);
-	memset(buf, 0x77, P);
-	VT_OK_FATAL(vt_map(x.s.container, buf, ro, P,
-			   VFIO_DMA_MAP_FLAG_READ));
-	VT_OK_FATAL(vt_map(x.s.container, obuf, out, P, RW));
-	/* the device may read the read-only page ... */
-	load_device(&x, ro);
-	memset(obuf, 0, P);
-	VT_ASSERT(vt_edu_dma(&x.e, EDU_DMA_BUF_ADDR, out, XFER,
-			     EDU_DMA_CMD_TO_RAM), "edu DMA did not complete");
-	VT_EXPECT(all_bytes(obuf, XFER, 0x77), "device read of RO mapping");
-
-	/* ... but not write it */
-	memset(obuf, 0x11, P);
-	load_device(&x, out);
-	vt_expect_dmar_faults("edu DMA write to a read-only mapping");
-	VT_EXPECT(vt_edu_dma(&x.e, EDU_DMA_BUF_ADDR, ro, XFER,
-			     EDU_DMA_CMD_TO_RAM), "edu DMA did not complete");
-	vt_end_dmar_faults();
-	VT_EXPECT(all_bytes(buf, P, 0x77),
-		  "the device wrote a read-only mapping");
+	check_blocked_write(TARGET_READONLY,
+			    "edu DMA write to a read-only mapping",
+			    "the device wrote a read-only mapping");
 }
 
 static const struct vt_test tests[] = {
@@ -140,12 +167,18 @@ static const struct vt_test tests[] = {
 	{ .name = "no_dma_write_to_readonly", .fn = t_no_dma_write_to_readonly },
 };
 
+static void setup(void)
+{
+	edu0 = vt_first_edu(0);
+}
+
 int main(int argc, char **argv)
 {
-	vt_tap_header();
-	vt_setup_devices(argc, argv, 1, VT_DEVS_EDU);
-	edu0 = vt_first_edu(0);
-	vt_plan(ARRAY_SIZE(tests));
-	vt_run_tests("dma_fault", tests, ARRAY_SIZE(tests), NULL);
-	return vt_exit_code();
+	static const struct vt_suite suite = {
+		.name = "dma_fault", VT_TESTS(tests),
+		.devs = VT_DEVS_EDU, .min_devs = 1,
+		.setup = setup,
+	};
+
+	return vt_main(argc, argv, &suite);
 }

@@ -505,13 +505,19 @@ static const struct vt_test tests[] = {
 	{ .name = "reset_then_dma", .fn = t_reset_then_dma },
 };
 
-int main(int argc, char **argv)
+static void setup(void)
 {
-	vt_tap_header();
-	vt_setup_devices(argc, argv, 1, VT_DEVS_EDU);
 	edu0 = vt_first_edu(0);
 	edu1 = vt_first_edu(1);
-	vt_plan(ARRAY_SIZE(tests));
-	vt_run_tests("edu_dma", tests, ARRAY_SIZE(tests), NULL);
-	return vt_exit_code();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct vt_suite suite = {
+		.name = "edu_dma", VT_TESTS(tests),
+		.devs = VT_DEVS_EDU, .min_devs = 1,
+		.setup = setup,
+	};
+
+	return vt_main(argc, argv, &suite);
 }

@@ -479,12 +479,18 @@ static const struct vt_test tests[] = {
 	{ .name = "unbind_while_open", .fn = t_unbind_while_open, .timeout = 90 },
 };
 
+static void setup(void)
+{
+	dev0 = &vt_devs[0];
+}
+
 int main(int argc, char **argv)
 {
-	vt_tap_header();
-	vt_setup_devices(argc, argv, 1, VT_DEVS_ANY);
-	dev0 = &vt_devs[0];
-	vt_plan(ARRAY_SIZE(tests));
-	vt_run_tests("group", tests, ARRAY_SIZE(tests), rebind_all);
-	return vt_exit_code();
+	static const struct vt_suite suite = {
+		.name = "group", VT_TESTS(tests),
+		.devs = VT_DEVS_ANY, .min_devs = 1,
+		.setup = setup, .after_each = rebind_all,
+	};
+
+	return vt_main(argc, argv, &suite);
 }

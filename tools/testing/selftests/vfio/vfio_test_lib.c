@@ -607,7 +607,8 @@ int vt_add_device(const char *bdf)
 static void vt_usage(const char *prog)
 {
 	printf("usage: %s [-d DOMAIN:BUS:DEV.FN]...\n"
-	       "  without -d, every QEMU edu device (1234:11e8) is used\n",
+	       "  without -d, every QEMU edu device (1234:11e8) is used\n"
+	       "  (some programs add devices of the test VM's BDF map)\n",
 	       prog);
 	exit(0);
 }
@@ -618,6 +619,9 @@ void vt_setup_devices(int argc, char **argv, int min_devs,
 	static const char * const env_devs[] = {
 		"VFIO_NVME0", "VFIO_E1000E0", "VFIO_VIRTIO_NET0",
 	};
+	/* how many of env_devs each mode adds to the default */
+	size_t n_env = mode == VT_DEVS_ALL ? ARRAY_SIZE(env_devs) :
+		       mode == VT_DEVS_EDU_NVME ? 1 : 0;
 	char bdfs[VT_MAX_DEVS][32];
 	int opt, n = 0, i;
 	size_t e;
@@ -636,8 +640,7 @@ void vt_setup_devices(int argc, char **argv, int min_devs,
 	if (!n) {
 		n = vt_find_pci(VT_EDU_VENDOR, VT_EDU_DEVICE, bdfs,
 				VT_MAX_DEVS);
-		for (e = 0; mode == VT_DEVS_ALL && e < ARRAY_SIZE(env_devs) &&
-		     n < VT_MAX_DEVS; e++) {
+		for (e = 0; e < n_env && n < VT_MAX_DEVS; e++) {
 			const char *v = getenv(env_devs[e]);
 			char path[PATH_MAX];
 
@@ -677,6 +680,37 @@ void vt_setup_devices(int argc, char **argv, int min_devs,
 		       mode == VT_DEVS_EDU ? "edu " : "PCI ", vt_ndevs);
 		exit(4);
 	}
+}
+
+/* ---------------------------------------------------------------- entry */
+
+int vt_main(int argc, char **argv, const struct vt_suite *suite)
+{
+	size_t rounds = suite->per_device ? 0 : 1;
+	char prefix[64];
+	int i;
+
+	vt_tap_header();
+	vt_setup_devices(argc, argv, suite->min_devs, suite->devs);
+	if (suite->setup)
+		suite->setup();
+	if (suite->per_device)
+		rounds = vt_ndevs;
+	vt_plan(suite->ntests * rounds);
+	if (!suite->per_device) {
+		vt_run_tests(suite->name, suite->tests, suite->ntests,
+			     suite->after_each);
+	}
+	for (i = 0; suite->per_device && i < vt_ndevs; i++) {
+		suite->per_device(&vt_devs[i]);
+		snprintf(prefix, sizeof(prefix), "%s %s", suite->name,
+			 vt_devs[i].bdf);
+		vt_run_tests(prefix, suite->tests, suite->ntests,
+			     suite->after_each);
+	}
+	if (suite->cleanup)
+		suite->cleanup();
+	return vt_exit_code();
 }
 
 /* -------------------------------------------------------- process state */
@@ -984,6 +1018,33 @@ int vt_set_irqs_none(int dev, uint32_t index, uint32_t action,
 	};
 
 	return ioctl(dev, VFIO_DEVICE_SET_IRQS, &s) ? -errno : 0;
+}
+
+int vt_set_irqs(int dev, uint32_t flags, uint32_t index, uint32_t start,
+		uint32_t count, const void *data, size_t dlen)
+{
+	char buf[sizeof(struct vfio_irq_set) + 256] __attribute__((aligned(8)));
+	struct vfio_irq_set *s = (void *)buf;
+
+	if (dlen > sizeof(buf) - sizeof(*s))
+		vt_fatal("%s: %zu bytes of data is too much", __func__, dlen);
+	memset(buf, 0, sizeof(buf));
+	s->argsz = sizeof(*s) + dlen;
+	s->flags = flags;
+	s->index = index;
+	s->start = start;
+	s->count = count;
+	if (dlen)
+		memcpy(s->data, data, dlen);
+	return ioctl(dev, VFIO_DEVICE_SET_IRQS, s) ? -errno : 0;
+}
+
+int vt_irq_info(int dev, uint32_t index, struct vfio_irq_info *ii)
+{
+	memset(ii, 0, sizeof(*ii));
+	ii->argsz = sizeof(*ii);
+	ii->index = index;
+	return ioctl(dev, VFIO_DEVICE_GET_IRQ_INFO, ii) ? -errno : 0;
 }
 
 uint64_t vt_wait_eventfd(int efd, int ms)

@@ -154,6 +154,7 @@ enum vt_devs_mode {
 	VT_DEVS_ANY,	/* -d takes any device; default: the edu devices */
 	VT_DEVS_EDU,	/* edu devices only (others given with -d dropped) */
 	VT_DEVS_ALL,	/* default: edus + the test VM's BDF map */
+	VT_DEVS_EDU_NVME, /* -d takes any device; default: edus + $VFIO_NVME0 */
 };
 
 /*
@@ -173,6 +174,31 @@ int vt_bind_vfio(struct vt_dev *d);
 void vt_restore_devices(void);
 bool vt_dev_is_edu(const struct vt_dev *d);
 const struct vt_dev *vt_first_edu(int nth);
+
+/* ---- program entry: every selftest's main() is vt_main() ---- */
+struct vt_suite {
+	const char *name;		/* prefix of every test name */
+	const struct vt_test *tests;
+	size_t ntests;
+	enum vt_devs_mode devs;		/* default devices, -d filter */
+	int min_devs;			/* fewer: the whole program skips */
+	void (*setup)(void);		/* parent, devices bound: pick them */
+	void (*after_each)(void);	/* parent, after every test */
+	void (*cleanup)(void);		/* parent, after the last test */
+	/*
+	 * Set: the whole list runs once per device, named "NAME BDF TEST",
+	 * after this was called with the device.
+	 */
+	void (*per_device)(const struct vt_dev *d);
+};
+
+#define VT_TESTS(t)		.tests = (t), .ntests = ARRAY_SIZE(t)
+
+/*
+ * TAP header, "-d BDF" parsing and binding (vt_setup_devices), plan,
+ * the tests, totals. Returns main()'s exit status.
+ */
+int vt_main(int argc, char **argv, const struct vt_suite *suite);
 
 /* ---- process state ---- */
 long vt_locked_kb(void);
@@ -224,6 +250,10 @@ int vt_eventfd(void);
 int vt_set_irqs_fd(int dev, uint32_t index, uint32_t action, int fd);
 int vt_set_irqs_none(int dev, uint32_t index, uint32_t action,
 		     uint32_t start, uint32_t count);
+/* Any SET_IRQS; @dlen bytes of @data follow the header. Returns -errno. */
+int vt_set_irqs(int dev, uint32_t flags, uint32_t index, uint32_t start,
+		uint32_t count, const void *data, size_t dlen);
+int vt_irq_info(int dev, uint32_t index, struct vfio_irq_info *ii);
 /* Wait up to @ms for @efd; returns the counter (0 on timeout). */
 uint64_t vt_wait_eventfd(int efd, int ms);
 

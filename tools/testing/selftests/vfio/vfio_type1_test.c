@@ -885,15 +885,21 @@ static const struct vt_test tests[] = {
 	{ .name = "close_with_mappings", .fn = t_close_with_mappings },
 };
 
-int main(int argc, char **argv)
+static void setup(void)
 {
-	vt_tap_header();
-	vt_setup_devices(argc, argv, 1, VT_DEVS_ANY);
 	dev0 = &vt_devs[0];
 	if (vt_sysfs_read(LIMIT_PARAM, limit_orig, sizeof(limit_orig)) < 0)
 		limit_orig[0] = 0;
-	vt_plan(ARRAY_SIZE(tests));
-	vt_run_tests("type1", tests, ARRAY_SIZE(tests), restore_params);
-	restore_params();
-	return vt_exit_code();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct vt_suite suite = {
+		.name = "type1", VT_TESTS(tests),
+		.devs = VT_DEVS_ANY, .min_devs = 1,
+		.setup = setup,
+		.after_each = restore_params, .cleanup = restore_params,
+	};
+
+	return vt_main(argc, argv, &suite);
 }

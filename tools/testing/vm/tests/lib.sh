@@ -21,7 +21,17 @@
 #           back in seconds instead of a `make install`)
 # Clients:  t_devfd BDF (open the device fd once, as a client does),
 #           t_hold_start KIND [BDF] / t_hold_stop: build/vfio_hold -w in
-#           the background, keeping a VFIO file open (see vfio_hold.c)
+#           the background, keeping a VFIO file open (see vfio_hold.c);
+#           several at once: t_holder NAME [OPT...] KIND [BDF],
+#           t_holder_stop NAME, t_holder_kill NAME SIG,
+#           t_holder_wait NAME REGEXP SEC, t_holder_count NAME REGEXP,
+#           t_holder_alive NAME, t_holder_out NAME (its output file)
+# Blocking: t_bg_write NAME VALUE FILE (echo VALUE > FILE in the
+#           background, e.g. an unbind that waits for a holder),
+#           t_bg_done NAME SEC (it returned within SEC s; status in
+#           $T_BG_RC), t_bg_alive NAME
+# State:    t_vfio_nodes_ok (/dev/vfio/N and vfio-dev class devices
+#           match the devices bound to vfio-pci)
 
 # The T_* variables are for the tests that source this file; module
 # paths have no blanks.
@@ -218,8 +228,129 @@ t_hold_stop() {
 	[ $_tr = 0 ] && grep -q '^closed' "$T_TMP/hold.out"
 }
 
+# ---- named holders and blocking writers ---------------------------------
+
+# Output in $T_TMP/NAME.out, PID in $T_TMP/NAME.pid: call these from the
+# test's own shell (not in $(...)): `wait` needs the parent.
+t_holder_out() { echo "$T_TMP/$1.out"; }
+t_holder_pid() { cat "$T_TMP/$1.pid" 2> /dev/null; }
+# Like _gl_alive, quiet when the process ends meanwhile.
+t_pid_alive() {
+	_ps=$(cut -d' ' -f3 "/proc/$1/stat" 2> /dev/null) && [ "$_ps" != Z ]
+}
+t_holder_alive() { t_pid_alive "$(t_holder_pid "$1")"; }
+
+# t_holder NAME [OPT...] KIND [BDF]: vfio_hold -w OPT... KIND [BDF] in the
+# background; returns once it printed "ready" (0) or died (1).
+t_holder() {
+	_hn=$1
+	shift
+	: > "$T_TMP/$_hn.out"
+	"$T_HOLD" -w "$@" > "$T_TMP/$_hn.out" 2>&1 &
+	echo $! > "$T_TMP/$_hn.pid"
+	t_holder_wait "$_hn" '^ready' 20 && return 0
+	t_diag "vfio_hold $*: $(cat "$T_TMP/$_hn.out")"
+	t_holder_stop "$_hn" > /dev/null 2>&1
+	return 1
+}
+
+# t_holder_wait NAME REGEXP SEC: a line of its output matches within SEC s.
+t_holder_wait() {
+	_hi=$(($3 * 10))
+	while ! grep -Eq "$2" "$T_TMP/$1.out"; do
+		[ $_hi -gt 0 ] || return 1
+		sleep 0.1
+		_hi=$((_hi - 1))
+	done
+}
+
+t_holder_count() { grep -Ec "$2" "$T_TMP/$1.out"; }
+
+t_holder_kill() { kill "-$2" "$(t_holder_pid "$1")" 2> /dev/null; }
+
+# t_holder_stop NAME: SIGTERM (if still running), reap; 0 if it closed
+# everything and exited 0 (a holder that honoured a request is gone
+# already: only its status counts).
+t_holder_stop() {
+	_hp=$(t_holder_pid "$1")
+	[ -n "$_hp" ] || return 1
+	kill -TERM "$_hp" 2> /dev/null
+	wait "$_hp"
+	_hr=$?
+	rm -f "$T_TMP/$1.pid"
+	[ $_hr = 0 ] && grep -q '^closed' "$T_TMP/$1.out"
+}
+
+# t_bg_write NAME VALUE FILE: `echo VALUE > FILE` in a background
+# subshell (it inherits no VFIO fd of a holder: those are other
+# processes); its exit status goes to $T_TMP/NAME.rc.
+t_bg_write() {
+	rm -f "$T_TMP/$1.rc"
+	(
+		_br=0
+		echo "$2" > "$3" || _br=1
+		echo $_br > "$T_TMP/$1.rc"
+	) > "$T_TMP/$1.err" 2>&1 &
+	echo $! > "$T_TMP/$1.pid"
+}
+
+t_bg_alive() { t_holder_alive "$1"; }
+
+# t_bg_done NAME SEC: the writer returned within SEC s; T_BG_RC is its
+# status (that of the write when it got that far, else the subshell's).
+t_bg_done() {
+	_bp=$(t_holder_pid "$1")
+	_bi=$(($2 * 10))
+	while t_pid_alive "$_bp"; do
+		[ $_bi -gt 0 ] || return 1
+		sleep 0.1
+		_bi=$((_bi - 1))
+	done
+	wait "$_bp"
+	T_BG_RC=$?
+	[ -f "$T_TMP/$1.rc" ] && T_BG_RC=$(cat "$T_TMP/$1.rc")
+	rm -f "$T_TMP/$1.pid"
+	return 0
+}
+
+# t_vfio_nodes_ok: the group nodes /dev/vfio/N are exactly the groups of
+# the devices bound to vfio-pci, each such device has its vfio-dev class
+# device, and /dev/vfio/vfio exists while the container module is loaded.
+t_vfio_nodes_ok() {
+	_nb=$(for _np in /sys/bus/pci/drivers/vfio-pci/????:??:??.?; do
+		[ -e "$_np" ] && echo "${_np##*/}"
+	done)
+	_nc=$(echo "$_nb" | grep -c .)
+	_nw=$(for _np in $_nb; do vfio_group_of "$_np"; done | sort -un |
+		tr '\n' ' ')
+	_nh=$(for _np in /dev/vfio/[0-9]*; do
+		[ -e "$_np" ] && echo "${_np##*/}"
+	done | sort -un | tr '\n' ' ')
+	_nv=0
+	for _np in /sys/class/vfio-dev/*; do
+		[ -e "$_np" ] && _nv=$((_nv + 1))
+	done
+	_nok=0
+	if [ "$_nw" != "$_nh" ]; then
+		t_diag "group nodes: /dev/vfio has '$_nh', bound: '$_nw'"
+		_nok=1
+	fi
+	if [ "$_nv" != "$_nc" ]; then
+		t_diag "$_nv vfio-dev class devices for $_nc bound devices"
+		_nok=1
+	fi
+	if t_loaded "$T_CONTAINER_MOD" && [ ! -c /dev/vfio/vfio ]; then
+		t_diag "/dev/vfio/vfio missing"
+		_nok=1
+	fi
+	return $_nok
+}
+
 t_cleanup() {
 	[ -n "$T_HOLD_PID" ] && kill -KILL "$T_HOLD_PID" 2> /dev/null
+	for _cp in "$T_TMP"/*.pid; do
+		[ -f "$_cp" ] && kill -KILL "$(cat "$_cp")" 2> /dev/null
+	done
 	rm -rf "$T_TMP"
 }
 trap t_cleanup EXIT

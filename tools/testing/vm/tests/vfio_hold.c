@@ -8,8 +8,27 @@
  *   vfio_hold [-w] container        /dev/vfio/vfio (GET_API_VERSION)
  *   vfio_hold [-w] group BDF        /dev/vfio/N of the device's group
  *                                   (GET_STATUS)
- *   vfio_hold [-w] device BDF       container + group + type1 +
+ *   vfio_hold [-w] [-r|-R] [-m] device BDF
+ *                                   container + group + type1 +
  *                                   GET_DEVICE_FD (GET_INFO on it)
+ *       -r  register an eventfd on VFIO_PCI_REQ_IRQ_INDEX (the kernel
+ *           signals it when it wants the device back: unbind, remove)
+ *           and, while waiting (-w), print "req N" (N: the eventfd
+ *           count read) each time it fires, then "alive 0xV": the
+ *           device still answers (V: config dword 0 read through the
+ *           device fd, or with -m BAR 0's first register); the request
+ *           is ignored
+ *       -R  as -r, but honour the first request as QEMU does: unmap and
+ *           close everything, print "closed", exit
+ *       -m  mmap BAR 0, print "bar0 0xV" (its first 32-bit register read
+ *           through the mapping), then close the device, group and
+ *           container fds: only the mapping (and the REQ eventfd) stays,
+ *           the VMA keeping the device file alive
+ *     While waiting (-w) with a device, SIGUSR1 releases the device only
+ *     (unmap, close the device fd; container and group stay open, as a
+ *     client giving up one device) and prints "released"; at the final
+ *     signal, a group kept that way is asked VFIO_GROUP_GET_STATUS first:
+ *     "group flags 0xN" or "group ERRNO".
  *   vfio_hold kvm BDF               KVM's path into VFIO: as "device",
  *                                   the group added to a VM's
  *                                   KVM_DEV_TYPE_VFIO device first (kvm
@@ -30,11 +49,16 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 #include <linux/vfio.h>
@@ -140,6 +164,213 @@ static int open_device(const char *bdf)
 	return get_device(group, bdf);
 }
 
+/* The REQ eventfd (-r/-R) and the BAR 0 mapping (-m), when asked for. */
+static int req_fd = -1;
+static volatile uint32_t *bar0;
+static size_t bar0_size;
+
+/* One eventfd as the device's request channel (SET_IRQS, TRIGGER). */
+static int register_req(int dev)
+{
+	struct vfio_irq_info ii = {
+		.argsz = sizeof(ii), .index = VFIO_PCI_REQ_IRQ_INDEX,
+	};
+	struct {
+		struct vfio_irq_set set;
+		int32_t fd;
+	} irq = {
+		.set = {
+			.argsz = sizeof(irq),
+			.flags = VFIO_IRQ_SET_DATA_EVENTFD |
+				 VFIO_IRQ_SET_ACTION_TRIGGER,
+			.index = VFIO_PCI_REQ_IRQ_INDEX,
+			.count = 1,
+		},
+	};
+
+	if (ioctl(dev, VFIO_DEVICE_GET_IRQ_INFO, &ii))
+		return fail("VFIO_DEVICE_GET_IRQ_INFO(REQ)");
+	if (ii.count != 1) {
+		fprintf(stderr, "vfio_hold: REQ irq count %u\n", ii.count);
+		return -1;
+	}
+	req_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (req_fd < 0)
+		return fail("eventfd");
+	irq.fd = req_fd;
+	if (ioctl(dev, VFIO_DEVICE_SET_IRQS, &irq))
+		return fail("VFIO_DEVICE_SET_IRQS(REQ)");
+	return 0;
+}
+
+/* mmap BAR 0 and read its first register through the mapping. */
+static int map_bar0(int dev)
+{
+	struct vfio_region_info ri = {
+		.argsz = sizeof(ri), .index = VFIO_PCI_BAR0_REGION_INDEX,
+	};
+	void *p;
+
+	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		return fail("VFIO_DEVICE_GET_REGION_INFO(BAR0)");
+	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP) || ri.size < 4) {
+		fprintf(stderr, "vfio_hold: BAR 0 not mappable (flags %#x)\n",
+			ri.flags);
+		return -1;
+	}
+	p = mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, dev,
+		 (off_t)ri.offset);
+	if (p == MAP_FAILED)
+		return fail("mmap BAR 0");
+	bar0 = p;
+	bar0_size = ri.size;
+	printf("bar0 %#x\n", bar0[0]);
+	return 0;
+}
+
+/* Close every fd but the REQ eventfd: the mapping alone keeps the device. */
+static void close_fds(void)
+{
+	while (nfds)
+		close(fds[--nfds]);
+}
+
+/* The device fd of a "device" session, while it is open (fds[2]). */
+static int dev_fd = -1;
+
+/* SIGUSR1: drop the device, keep the container and the group. */
+static void release_device(void)
+{
+	if (bar0) {
+		munmap((void *)bar0, bar0_size);
+		bar0 = NULL;
+	}
+	if (dev_fd >= 0 && nfds == 3 && fds[2] == dev_fd) {
+		close(dev_fd);
+		nfds--;
+	}
+	dev_fd = -1;
+	printf("released\n");
+	fflush(stdout);
+}
+
+/* What the kept group answers once its device went away. */
+static void report_group(void)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+
+	if (nfds != 2)
+		return;
+	if (ioctl(fds[1], VFIO_GROUP_GET_STATUS, &st))
+		printf("group %s\n", strerrorname_np(errno));
+	else
+		printf("group flags %#x\n", st.flags);
+	fflush(stdout);
+}
+
+/* vfio_hold device BDF with its options. */
+static int device_session(const char *bdf, bool req, bool map)
+{
+	int dev = open_device(bdf);
+
+	if (dev < 0)
+		return -1;
+	dev_fd = dev;
+	if (req && register_req(dev))
+		return -1;
+	if (map) {
+		if (map_bar0(dev))
+			return -1;
+		close_fds();
+		dev_fd = -1;
+	}
+	return 0;
+}
+
+/* Undo everything: the mapping first, as a client tearing down. */
+static void release_all(void)
+{
+	if (bar0) {
+		munmap((void *)bar0, bar0_size);
+		bar0 = NULL;
+	}
+	close_fds();
+	if (req_fd >= 0) {
+		close(req_fd);
+		req_fd = -1;
+	}
+}
+
+/* The device still works while the kernel waits for it: read it. */
+static void report_alive(void)
+{
+	struct vfio_region_info ri = {
+		.argsz = sizeof(ri), .index = VFIO_PCI_CONFIG_REGION_INDEX,
+	};
+	uint32_t v;
+
+	if (bar0) {
+		printf("alive %#x\n", bar0[0]);
+	} else if (dev_fd < 0) {
+		return;
+	} else if (ioctl(dev_fd, VFIO_DEVICE_GET_REGION_INFO, &ri)) {
+		printf("alive GET_REGION_INFO %s\n", strerrorname_np(errno));
+	} else if (pread(dev_fd, &v, sizeof(v), (off_t)ri.offset) !=
+		   sizeof(v)) {
+		printf("alive config read %s\n", strerrorname_np(errno));
+	} else {
+		printf("alive %#x\n", v);
+	}
+	fflush(stdout);
+}
+
+/*
+ * Wait for a signal in @set but SIGUSR1; meanwhile report each device
+ * request and, with @honour, return at the first one.
+ */
+static int wait_loop(const sigset_t *set, bool honour)
+{
+	struct pollfd p[2] = {
+		{ .fd = signalfd(-1, set, SFD_CLOEXEC), .events = POLLIN },
+		{ .fd = req_fd, .events = POLLIN },
+	};
+	struct signalfd_siginfo si;
+	bool released = false;
+	uint64_t n;
+
+	if (p[0].fd < 0)
+		return fail("signalfd");
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fail("poll");
+			break;
+		}
+		if (p[0].revents) {
+			if (read(p[0].fd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo != SIGUSR1)
+				break;
+			release_device();
+			released = true;
+			continue;
+		}
+		if (!(p[1].revents & POLLIN) ||
+		    read(req_fd, &n, sizeof(n)) != sizeof(n))
+			continue;
+		printf("req %llu\n", (unsigned long long)n);
+		fflush(stdout);
+		report_alive();
+		if (honour)
+			break;
+	}
+	close(p[0].fd);
+	if (released)
+		report_group();
+	return 0;
+}
+
 /*
  * What QEMU does for a VFIO device in a KVM guest: the group goes to the
  * VM's kvm-vfio device before the device is opened. kvm_vfio takes
@@ -202,31 +433,43 @@ static int group_status(const char *arg)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: vfio_hold [-w] container | group BDF | device BDF | kvm BDF\n"
+		"usage: vfio_hold [-w] container | group BDF | kvm BDF\n"
+		"       vfio_hold [-w] [-r|-R] [-m] device BDF\n"
 		"       vfio_hold status FD\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	int wait_sig = 0, ret, sig, i;
+	bool wait_sig = false, req = false, honour = false, map = false;
 	const char *what;
 	sigset_t set;
+	int ret;
 
-	if (argc > 1 && !strcmp(argv[1], "-w")) {
-		wait_sig = 1;
-		argv++;
-		argc--;
+	for (; argc > 1 && argv[1][0] == '-'; argv++, argc--) {
+		if (!strcmp(argv[1], "-w"))
+			wait_sig = true;
+		else if (!strcmp(argv[1], "-r"))
+			req = true;
+		else if (!strcmp(argv[1], "-R"))
+			req = honour = true;
+		else if (!strcmp(argv[1], "-m"))
+			map = true;
+		else
+			usage();
 	}
 	if (argc < 2)
 		usage();
 	what = argv[1];
+	if ((req || map) && strcmp(what, "device"))
+		usage();
 
 	/* Block the signals first: one sent right after "ready" is kept. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	if (!strcmp(what, "status") && argc == 3 && !wait_sig) {
@@ -239,7 +482,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(what, "group") && argc == 3)
 		ret = keep(open_group(argv[2]));
 	else if (!strcmp(what, "device") && argc == 3)
-		ret = open_device(argv[2]);
+		ret = device_session(argv[2], req, map);
 	else if (!strcmp(what, "kvm") && argc == 3)
 		ret = kvm_session(argv[2]);
 	else
@@ -248,11 +491,10 @@ int main(int argc, char **argv)
 	if (ret >= 0) {
 		printf("ready %d\n", (int)getpid());
 		fflush(stdout);
-		if (wait_sig)
-			sigwait(&set, &sig);
+		if (wait_sig && wait_loop(&set, honour))
+			ret = -1;
 	}
-	for (i = nfds - 1; i >= 0; i--)
-		close(fds[i]);
+	release_all();
 	if (ret >= 0) {
 		printf("closed\n");
 		fflush(stdout);
