@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Included by the userspace Makefiles under tools/testing. Debian 12's
+# libc headers ship an older <linux/vfio.h>; the 6.12 one is taken from
+# the kernel headers (or source) and sanitized the way `make
+# headers_install` would (no __user, guard renamed) into
+# $(OUTPUT)/include/linux/vfio.h, which is $(UAPI_HDR). The includer sets
+# OUTPUT first and puts -I$(OUTPUT)/include first on its include path.
+
+UAPI_VFIO := $(firstword \
+	$(wildcard /usr/src/linux-headers-6.12*-common/include/uapi/linux/vfio.h) \
+	$(wildcard /usr/src/linux-source-6.12/include/uapi/linux/vfio.h) \
+	/usr/include/linux/vfio.h)
+
+UAPI_HDR := $(OUTPUT)/include/linux/vfio.h
+
+$(UAPI_HDR): $(UAPI_VFIO)
+	@mkdir -p $(dir $@)
+	sed -E -e 's/([[:space:](])__user[[:space:]]/\1/g' \
+	       -e 's@#(ifndef|define|endif[[:space:]]*/[*])[[:space:]]*_UAPI@#\1 @' \
+	       $< > $@.tmp
+	mv $@.tmp $@
