@@ -27,8 +27,10 @@ KVER := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/g
 endif
 INSTALL_MOD_DIR ?= updates
 
-# The modules built today, by file name (see README.md).
+# The modules built today, by file name (see README.md); the KUnit test
+# modules exist only when the target kernel has CONFIG_KUNIT.
 MODULES := vfio vfio_group vfio_iommu_type1 vfio-pci-core vfio-pci
+KUNIT_MODULES := vfio_kunit vfio_iommu_type1_kunit vfio_pci_core_kunit
 
 KBUILD_ARGS := -C $(KDIR) M=$(SRC) VFIO_SRC=$(SRC)
 
@@ -67,7 +69,7 @@ install: modules
 	depmod -a $(KVER)
 
 uninstall:
-	for m in $(MODULES); do \
+	for m in $(MODULES) $(KUNIT_MODULES); do \
 		find /lib/modules/$(KVER)/$(INSTALL_MOD_DIR) -name "$$m.ko*" \
 			-delete 2>/dev/null || true; \
 	done

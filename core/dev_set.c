@@ -6,6 +6,7 @@
  * or pci_bus pointer, and live while they have members.
  */
 
+#include <kunit/visibility.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -97,6 +98,7 @@ void vfio_dev_set_leave(struct vfio_device *vdev)
 	}
 	mutex_unlock(&vfio_dev_sets_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_dev_set_leave);
 
 /**
  * vfio_find_device_in_devset - the member of @dev_set bound to @dev

@@ -8,11 +8,20 @@
 #include <linux/file.h>
 #include <linux/interval_tree.h>
 #include <linux/iova_bitmap.h>
+#include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "vfio_core.h"
+
+/*
+ * Kernels with IOMMUFD_DRIVER export iova_bitmap_* in the IOMMUFD
+ * namespace; without it they are inline stubs (Debian's stock config).
+ */
+#if IS_ENABLED(CONFIG_IOMMUFD_DRIVER)
+MODULE_IMPORT_NS(IOMMUFD);
+#endif
 
 /* VFIO_DEVICE_FEATURE_MIGRATION: which migration flavours exist. */
 static int vfio_feature_migration(struct vfio_device *vdev, u32 flags,

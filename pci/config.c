@@ -19,6 +19,7 @@
  * user copy.
  */
 
+#include <kunit/visibility.h>
 #include <linux/bitmap.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -1404,6 +1405,7 @@ err_free:
 	vfio_config_free(vdev);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_config_init);
 
 void vfio_config_free(struct vfio_pci_core_device *vdev)
 {
@@ -1416,6 +1418,7 @@ void vfio_config_free(struct vfio_pci_core_device *vdev)
 	kfree(vdev->cfg_map);
 	vdev->cfg_map = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_config_free);
 
 /* ---------------------------------------------------------------- */
 /* User access                                                       */
@@ -1557,6 +1560,7 @@ ssize_t vfio_pci_config_rw(struct vfio_pci_core_device *vdev,
 	*ppos += count;
 	return count;
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_pci_config_rw);
 
 /**
  * vfio_pci_core_range_intersect_range() - overlap of an access and a register

@@ -9,6 +9,7 @@
  * on its own (unscoped_groups), every pinned mapping reports all dirty.
  */
 
+#include <kunit/visibility.h>
 #include <linux/bitmap.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -44,6 +45,7 @@ void t1_dirty_mark(struct t1_iommu *iommu, struct t1_mapping *m,
 	if (m->dirty && len)
 		bitmap_set(m->dirty, first, last - first + 1);
 }
+EXPORT_SYMBOL_IF_KUNIT(t1_dirty_mark);
 
 /* Pages pinned by emulated devices count as dirty until unpinned. */
 static void t1_dirty_mark_pins(struct t1_iommu *iommu, struct t1_mapping *m)

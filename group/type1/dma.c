@@ -7,6 +7,7 @@
  * never overlap; the tree is only changed under t1_iommu.lock.
  */
 
+#include <kunit/visibility.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -26,6 +27,7 @@ struct t1_mapping *t1_mapping_at(struct t1_iommu *iommu, dma_addr_t iova)
 	return t1_node_to_mapping(interval_tree_iter_first(&iommu->maps, iova,
 							   iova));
 }
+EXPORT_SYMBOL_IF_KUNIT(t1_mapping_at);
 
 /* The lowest mapping that overlaps [@first, @last]. */
 struct t1_mapping *t1_mapping_first(struct t1_iommu *iommu, dma_addr_t first,
@@ -49,6 +51,7 @@ struct t1_mapping *t1_mapping_lowest(struct t1_iommu *iommu)
 
 	return n ? rb_entry(n, struct t1_mapping, node.rb) : NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(t1_mapping_lowest);
 
 /* In IOVA order, for walks over every mapping. */
 struct t1_mapping *t1_mapping_succ(struct t1_mapping *m)
@@ -57,6 +60,7 @@ struct t1_mapping *t1_mapping_succ(struct t1_mapping *m)
 
 	return n ? rb_entry(n, struct t1_mapping, node.rb) : NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(t1_mapping_succ);
 
 static struct t1_mapping *t1_mapping_alloc(dma_addr_t iova,
 					   unsigned long vaddr, size_t size,
@@ -224,6 +228,7 @@ out_unlock:
 	mutex_unlock(&iommu->lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(t1_do_map);
 
 /*
  * UNMAP_DMA with VADDR: the process is about to replace its memory (live
@@ -356,3 +361,4 @@ out_unlock:
 	mutex_unlock(&iommu->lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(t1_do_unmap);

@@ -5,6 +5,7 @@
  * mappings into a new domain.
  */
 
+#include <kunit/visibility.h>
 #include <linux/iommu.h>
 #include <linux/slab.h>
 #include "type1.h"
@@ -46,8 +47,8 @@ static int t1_windows_copy(struct list_head *dst, struct list_head *src)
 }
 
 /* Keep what lies in [@first, @last]; no windows yet means all of it. */
-static int t1_windows_clip(struct list_head *windows, dma_addr_t first,
-			   dma_addr_t last)
+VISIBLE_IF_KUNIT int t1_windows_clip(struct list_head *windows,
+				     dma_addr_t first, dma_addr_t last)
 {
 	struct t1_window *w, *tmp;
 
@@ -70,9 +71,11 @@ static int t1_windows_clip(struct list_head *windows, dma_addr_t first,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(t1_windows_clip);
 
 /* Take the reserved regions out; -EINVAL if no IOVA is left. */
-static int t1_windows_punch(struct list_head *windows, struct list_head *resv)
+VISIBLE_IF_KUNIT int t1_windows_punch(struct list_head *windows,
+				      struct list_head *resv)
 {
 	struct iommu_resv_region *r;
 	struct t1_window *w, *tmp, *tail;
@@ -105,6 +108,7 @@ static int t1_windows_punch(struct list_head *windows, struct list_head *resv)
 	}
 	return list_empty(windows) ? -EINVAL : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(t1_windows_punch);
 
 /* Can MAP_DMA use [@first, @last]? Anything goes before a domain exists. */
 bool t1_iova_usable(struct t1_iommu *iommu, dma_addr_t first,

@@ -8,6 +8,7 @@
  * and the small ioctls, and emulated-device registration.
  */
 
+#include <kunit/visibility.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -29,7 +30,7 @@ module_param_named(dma_entry_limit, t1_dma_entry_limit, uint, 0644);
 MODULE_PARM_DESC(dma_entry_limit,
 		 "Maximum number of user DMA mappings per container (65535).");
 
-static void *t1_open(unsigned long type)
+VISIBLE_IF_KUNIT void *t1_open(unsigned long type)
 {
 	struct t1_iommu *iommu;
 
@@ -56,9 +57,10 @@ static void *t1_open(unsigned long type)
 	INIT_LIST_HEAD(&iommu->devices);
 	return iommu;
 }
+EXPORT_SYMBOL_IF_KUNIT(t1_open);
 
 /* The container is going; no group or device is left to use it. */
-static void t1_release(void *iommu_data)
+VISIBLE_IF_KUNIT void t1_release(void *iommu_data)
 {
 	struct t1_iommu *iommu = iommu_data;
 	struct t1_device *dev, *tmp;
@@ -77,6 +79,7 @@ static void t1_release(void *iommu_data)
 	mutex_destroy(&iommu->lock);
 	kfree(iommu);
 }
+EXPORT_SYMBOL_IF_KUNIT(t1_release);
 
 /*
  * The extensions that depend on the container's state: UPDATE_VADDR
@@ -296,7 +299,8 @@ static const struct t1_ioctl_desc t1_ioctls[] = {
 	},
 };
 
-static long t1_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg)
+VISIBLE_IF_KUNIT long t1_ioctl(void *iommu_data, unsigned int cmd,
+			       unsigned long arg)
 {
 	struct t1_iommu *iommu = iommu_data;
 	void __user *uarg = (void __user *)arg;
@@ -326,6 +330,7 @@ static long t1_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg)
 		return -EINVAL;
 	return desc->handler(iommu, uarg, &buf);
 }
+EXPORT_SYMBOL_IF_KUNIT(t1_ioctl);
 
 /* Devices that pin hear of unmaps through ops->dma_unmap. */
 static void t1_register_device(void *iommu_data, struct vfio_device *vdev)

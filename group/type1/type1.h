@@ -218,4 +218,17 @@ int t1_dirty_check_bitmap(u64 npages, u64 bitmap_size);
 int t1_ioctl_dirty_pages(struct t1_iommu *iommu, void __user *uarg,
 			 void *hdr);
 
+/*
+ * Static unless the kernel has KUnit: type1_kunit.c drives these
+ * (and the exported functions above) without a container or a device.
+ */
+#if IS_ENABLED(CONFIG_KUNIT)
+void *t1_open(unsigned long type);
+void t1_release(void *iommu_data);
+long t1_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg);
+int t1_windows_clip(struct list_head *windows, dma_addr_t first,
+		    dma_addr_t last);
+int t1_windows_punch(struct list_head *windows, struct list_head *resv);
+#endif
+
 #endif /* _VFIO_TYPE1_H */

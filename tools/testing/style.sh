@@ -47,6 +47,7 @@ fi
 # .ko files of staged trees under build/.
 find core group cdev iommufd pci mdev platform virqfd -name '*.o' \
 	-delete 2>/dev/null
+rm -f build/.modules-*	# the Makefile's "nothing changed" stamps
 if ! make W=1 C=2 modules > "$out/build.log" 2>&1; then
 	tail -30 "$out/build.log"
 	echo "not ok - W=1 + sparse build failed"
