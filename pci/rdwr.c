@@ -44,9 +44,10 @@
  * u32 or u64 as @width says). With @test_mem it holds memory_lock for
  * read and fails with -EIO while decode is off or in low power.
  */
-static int io_access(struct vfio_pci_core_device *vdev, bool test_mem,
-		     void __iomem *io, void *val, unsigned int width,
-		     bool iswrite)
+static __always_inline int io_access(struct vfio_pci_core_device *vdev,
+				     bool test_mem, void __iomem *io,
+				     void *val, unsigned int width,
+				     bool iswrite)
 {
 	if (test_mem) {
 		down_read(&vdev->memory_lock);
@@ -116,10 +117,15 @@ VFIO_PCI_IOWRITE(32, u32);
 VFIO_PCI_IOREAD(64, u64 *);
 VFIO_PCI_IOWRITE(64, u64);
 
-/* One access of @width bytes between the user buffer and @io. */
-static int io_xfer(struct vfio_pci_core_device *vdev, bool test_mem,
-		   void __iomem *io, char __user *buf, unsigned int width,
-		   bool iswrite)
+/*
+ * One access of @width bytes between the user buffer and @io. Always
+ * inlined with a constant @width (see io_xfer_width()): user copies of a
+ * known size skip the hardened-usercopy object check.
+ */
+static __always_inline int io_xfer(struct vfio_pci_core_device *vdev,
+				   bool test_mem, void __iomem *io,
+				   char __user *buf, unsigned int width,
+				   bool iswrite)
 {
 	union vfio_pci_io_val v;
 	int ret;
@@ -130,6 +136,22 @@ static int io_xfer(struct vfio_pci_core_device *vdev, bool test_mem,
 	if (ret || iswrite)
 		return ret;
 	return copy_to_user(buf, &v, width) ? -EFAULT : 0;
+}
+
+static int io_xfer_width(struct vfio_pci_core_device *vdev, bool test_mem,
+			 void __iomem *io, char __user *buf,
+			 unsigned int width, bool iswrite)
+{
+	switch (width) {
+	case 8:
+		return io_xfer(vdev, test_mem, io, buf, 8, iswrite);
+	case 4:
+		return io_xfer(vdev, test_mem, io, buf, 4, iswrite);
+	case 2:
+		return io_xfer(vdev, test_mem, io, buf, 2, iswrite);
+	default:
+		return io_xfer(vdev, test_mem, io, buf, 1, iswrite);
+	}
 }
 
 /* Reads of a hidden range return all ones. */
@@ -190,8 +212,8 @@ ssize_t vfio_pci_core_do_io_rw(struct vfio_pci_core_device *vdev,
 			for (width = max_width; width > 1; width /= 2)
 				if (avail >= width && !(pos % width))
 					break;
-			ret = io_xfer(vdev, test_mem, io + pos, buf + done,
-				      width, iswrite);
+			ret = io_xfer_width(vdev, test_mem, io + pos,
+					    buf + done, width, iswrite);
 		}
 		if (ret)
 			return ret;
