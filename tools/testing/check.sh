@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Body of `make check`: build, style gates, then the VM test suite in one
-# boot of the test VM, plus one short boot per other VM flavour that has
-# tests (noiommu: intel_iommu=off). Every item prints "PASS: ...",
+# boot of the test VM, plus one boot per other VM flavour that has tests
+# (noiommu: intel_iommu=off; debug: our debug kernel with KUnit, KASAN,
+# lockdep, kmemleak, see tools/testing/kernel/README.md). Every item prints "PASS: ...",
 # "FAIL: ..." or "SKIP: ..."; the last line is exactly "N passed, N failed"
 # (plus ", N skipped" when some were) and the exit status is 0 only if
 # nothing failed. See tools/testing/vm/README.md.
@@ -15,6 +16,10 @@
 #     --staged             install our modules from a host-staged tree
 #                          instead of running `make install` in the VM
 #     --no-build, --no-style, --no-vm   skip that part
+#     --vm FLAVOUR,...     boot only these VM flavours (iommu, noiommu,
+#                          debug; default: each that has tests to run)
+#     --no-debug           do not build the debug kernel (VFIO_DEBUG_KERNEL=0):
+#                          the debug VM runs only if it is cached already
 #     --recount            only count the results of the last run again
 #     TEST...              run only these tests (paths), default all
 
@@ -32,6 +37,8 @@ cd "$SRC" || exit 1
 stack=${VFIO_STACK:-ours}
 install=${VFIO_INSTALL:-make}
 do_build=1 do_style=1 do_vm=1 recount=0
+debug_kernel=${VFIO_DEBUG_KERNEL:-1}
+only_vms=${VFIO_VMS:-}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--stack) stack=$2; shift 2 ;;
@@ -40,7 +47,9 @@ while [ $# -gt 0 ]; do
 	--no-style) do_style=0; shift ;;
 	--no-vm) do_vm=0; shift ;;
 	--recount) recount=1 do_build=0 do_style=0; shift ;;
-	-h|--help) sed -n '3,19p' "$0"; exit 0 ;;
+	--no-debug) debug_kernel=0; shift ;;
+	--vm) only_vms=${2//,/ }; shift 2 ;;
+	-h|--help) sed -n '3,24p' "$0"; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "check: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -155,8 +164,13 @@ fi
 #   noiommu  a short extra boot with intel_iommu=off, where no device has
 #            an IOMMU group (vfio's unsafe noiommu mode); results in
 #            $OUT/vm-noiommu, items named "noiommu VM: ..."
+#   debug    the debug kernel (tools/testing/kernel/build.sh, built once
+#            and cached); our modules built for it from a copy of the
+#            tree and always staged; first item our KUnit suites
+#            (kernel/kunit-run.sh), last a kmemleak scan (run-tests.sh);
+#            results in $OUT/vm-debug, items named "debug VM: ..."
 
-vm_flavours="iommu noiommu"
+vm_flavours="iommu noiommu debug"
 
 vm_dir() { if [ "$1" = iommu ]; then echo "$OUT"; else echo "$OUT/vm-$1"; fi; }
 vm_label() { [ "$1" = iommu ] || echo "$1 VM: "; }
@@ -189,14 +203,88 @@ stage_modules() {
 	fi
 }
 
+# The debug kernel and our modules for it (prepare_debug): its install
+# root, and the staged modules ("" with --stack intree).
+KERNEL_DIR=$SRC/tools/testing/kernel
+debug_root='' debug_stage=''
+prepare_debug() {
+	local kver d f t0
+	t0=$(date +%s)
+	if ! "$KERNEL_DIR/build.sh" --print > /dev/null 2>&1 &&
+	   [ "$debug_kernel" = 0 ]; then
+		item skip "debug VM: not run: the debug kernel is not built" \
+			"and --no-debug/VFIO_DEBUG_KERNEL=0 forbids building it" \
+			"(tools/testing/kernel/build.sh)"
+		return 1
+	fi
+	echo "check: debug kernel (tools/testing/kernel/build.sh; a cold" \
+		"build takes long, log: $OUT/debug-kernel.log)"
+	debug_root=$("$KERNEL_DIR/build.sh" 2> "$OUT/debug-kernel.log" |
+		tail -n 1)
+	if [ ! -f "$debug_root/.complete" ]; then
+		tail -n 20 "$OUT/debug-kernel.log"
+		item fail "debug VM: the debug kernel did not build" \
+			"(see $OUT/debug-kernel.log)"
+		return 1
+	fi
+	kver=$(cat "$debug_root/kver")
+	echo "check: debug kernel $kver in $debug_root ($(( $(date +%s) - t0 ))s)"
+	[ "$stack" = ours ] || return 0
+
+	# Our modules, built from a private copy: building in the tree
+	# would overwrite the objects built for the stock kernel. The
+	# tree's own build products are not copied.
+	t0=$(date +%s)
+	rsync -a --delete --exclude=/build --exclude=/.git \
+		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='*.cmd' --exclude='*.d' \
+		--exclude='*.a' --exclude=Module.symvers \
+		--exclude=modules.order --exclude=/include/generated \
+		--exclude=/include/compat/probes/build \
+		"$SRC/" "$OUT/debug-src/"
+	debug_stage=$OUT/debug-stage
+	rm -rf "$debug_stage"
+	if ! make -C "$OUT/debug-src" KDIR="$debug_root/build" \
+		> "$OUT/debug-build.log" 2>&1 ||
+	   ! make -C "$debug_root/build" M="$OUT/debug-src" \
+		VFIO_SRC="$OUT/debug-src" INSTALL_MOD_PATH="$debug_stage" \
+		INSTALL_MOD_DIR=updates INSTALL_MOD_STRIP=1 \
+		modules_install >> "$OUT/debug-build.log" 2>&1; then
+		tail -n 30 "$OUT/debug-build.log"
+		item fail "debug VM: our modules do not build against the" \
+			"debug kernel (see $OUT/debug-build.log)"
+		return 1
+	fi
+	# depmod here, as stage_modules does.
+	d=$debug_stage/lib/modules/$kver
+	for f in kernel modules.order modules.builtin \
+		 modules.builtin.modinfo; do
+		ln -sfn "$debug_root/lib/modules/$kver/$f" "$d/$f"
+	done
+	if ! depmod -b "$debug_stage" "$kver" >> "$OUT/debug-build.log" 2>&1
+	then
+		item fail "debug VM: depmod of the staged modules failed"
+		return 1
+	fi
+	item pass "debug VM: our modules build against $kver" \
+		"($(( $(date +%s) - t0 ))s)"
+}
+
 # run_vm FLAVOUR TEST...
 run_vm() {
-	local fl=$1 kver vmargs
+	local fl=$1 kver vmargs dtests
 	shift
 	vmargs=(--out "$(vm_dir "$fl")" --no-dmesg-check
-		-e "VFIO_STACK=$stack" -e "VFIO_INSTALL=$install"
-		-e "VFIO_TEST_VM=$fl")
-	[ -z "$stage" ] || vmargs+=(-e "VFIO_STAGE=$stage")
+		-e "VFIO_STACK=$stack" -e "VFIO_TEST_VM=$fl")
+	if [ "$fl" = debug ]; then
+		# Always staged: `make install` in the guest would build in
+		# the tree (for the wrong kernel's objects).
+		vmargs+=(-e VFIO_INSTALL=staged)
+		[ -z "$debug_stage" ] || vmargs+=(-e "VFIO_STAGE=$debug_stage")
+	else
+		vmargs+=(-e "VFIO_INSTALL=$install")
+		[ -z "$stage" ] || vmargs+=(-e "VFIO_STAGE=$stage")
+	fi
 	case $fl in
 	iommu)
 		vmargs+=(--timeout "${VM_TIMEOUT:-1500}")
@@ -216,6 +304,14 @@ run_vm() {
 	noiommu)
 		vmargs+=(--timeout "${VM_NOIOMMU_TIMEOUT:-600}"
 			 --append intel_iommu=off)
+		;;
+	debug)
+		# Our KUnit suites first, then the tests that opt in.
+		vmargs+=(--timeout "${VM_DEBUG_TIMEOUT:-1500}"
+			 --kernel "$debug_root")
+		mapfile -t dtests < <(VFIO_SRC="$SRC" \
+			sh "$VM/run-tests.sh" --list debug "$@")
+		set -- "$KERNEL_DIR/kunit-run.sh" "${dtests[@]}"
 		;;
 	esac
 	"$VM/vm.sh" "${vmargs[@]}" -- /bin/sh "$VM/run-tests.sh" "$@"
@@ -280,7 +376,7 @@ expected_dmesg() {
 
 # count_vm FLAVOUR VMSTATUS: the items of one boot.
 count_vm() {
-	local fl=$1 vmrc=$2 dir lbl klog kdir seq name st d
+	local fl=$1 vmrc=$2 dir lbl klog kdir seq name st d ign
 	dir=$(vm_dir "$fl")
 	lbl=$(vm_label "$fl")
 	R=$dir/results
@@ -309,6 +405,14 @@ count_vm() {
 		{ print > (dir "/" (cur == "" ? "outside" : cur) ".txt") }
 	'
 
+	# The debug kernel's boot banners that name a checker ("RCU lockdep
+	# checking is enabled", ...) are no report.
+	ign=$kdir/ignore
+	: > "$ign"
+	[ "$fl" != debug ] ||
+		grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' \
+			"$KERNEL_DIR/dmesg-ignore.txt" > "$ign"
+
 	if [ ! -s "$R/plan" ]; then
 		item fail "${lbl}vm: the test runner did not start" \
 			"(see $dir/console.log)"
@@ -323,7 +427,8 @@ count_vm() {
 			item fail "$lbl$name: left the VM in a bad state" \
 				"($(head -n 1 "$R/$seq.reset"))"
 		fi
-		expected_dmesg "$R/$seq.log" > "$kdir/$seq.expected"
+		{ expected_dmesg "$R/$seq.log"; cat "$ign"; } \
+			> "$kdir/$seq.expected"
 		if [ -s "$kdir/$seq.txt" ] &&
 		   ! sh "$VM/dmesg-scan.sh" "$kdir/$seq.txt" \
 			"$kdir/$seq.expected" > "$kdir/$seq.bad"; then
@@ -332,7 +437,8 @@ count_vm() {
 		fi
 	done < "$R/plan"
 	if [ -s "$kdir/outside.txt" ] &&
-	   ! sh "$VM/dmesg-scan.sh" "$kdir/outside.txt" > "$kdir/outside.bad"; then
+	   ! sh "$VM/dmesg-scan.sh" "$kdir/outside.txt" "$ign" \
+		> "$kdir/outside.bad"; then
 		cat "$kdir/outside.bad"
 		item fail "${lbl}kernel log outside the tests (boot, resets, shutdown)"
 	else
@@ -349,7 +455,9 @@ fi
 # The boots with something to run (a recount: those that ran).
 boots=()
 for fl in $vm_flavours; do
-	if [ $recount = 1 ]; then
+	if [ -n "$only_vms" ] && [[ " $only_vms " != *" $fl "* ]]; then
+		continue
+	elif [ $recount = 1 ]; then
 		[ -d "$(vm_dir "$fl")/results" ] && boots+=("$fl")
 	elif [ -n "$(VFIO_SRC="$SRC" sh "$VM/run-tests.sh" --list "$fl" "$@")" ]
 	then
@@ -358,8 +466,10 @@ for fl in $vm_flavours; do
 done
 [ ${#boots[@]} -gt 0 ] || item fail "vm: no test to run"
 
+# The staging for the stock kernel (the debug VM has its own).
 if [ $recount = 0 ] && [ "$stack" = ours ] && [ "$install" = staged ] &&
-   [ ${#boots[@]} -gt 0 ]; then
+   [[ " ${boots[*]} " == *" iommu "* || " ${boots[*]} " == *" noiommu "* ]]
+then
 	stage_modules || summary
 fi
 
@@ -368,8 +478,12 @@ for fl in "${boots[@]}"; do
 	iommu) section "VM tests (stack: $stack)" ;;
 	*) section "$fl VM tests (stack: $stack)" ;;
 	esac
-	vmrc=0
+	if [ $recount = 0 ] && [ "$fl" = debug ]; then
+		prepare_debug || continue
+	fi
+	vmrc=0 t0=$(date +%s)
 	[ $recount = 1 ] || run_vm "$fl" "$@" || vmrc=$?
+	[ $recount = 1 ] || echo "check: $fl VM: $(( $(date +%s) - t0 ))s"
 	section "results"
 	count_vm "$fl" "$vmrc"
 done

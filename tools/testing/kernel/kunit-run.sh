@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
+# vfio-test-vm: debug
 #
 # Guest side of our KUnit suites: load every *_kunit module of the VFIO
 # module set (its suites run while it loads), read each suite's KTAP from

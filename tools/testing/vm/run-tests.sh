@@ -18,13 +18,17 @@
 #              VFIO_TEST_TIMEOUT=seconds per test (default 300; a test
 #              script can ask for more: "# vfio-test-timeout: SEC"),
 #              VFIO_TEST_VM=flavour of this boot (default iommu, the normal
-#              VM; check.sh boots "noiommu" with intel_iommu=off). Only the
+#              VM; check.sh boots "noiommu" with intel_iommu=off and
+#              "debug" on the debug kernel). Only the
 #              tests that ask for it run: "# vfio-test-vm: NAME..." near
 #              the top of a script, or the string "vfio-test-vm: NAME..."
 #              in a program; a test without one runs in "iommu" only.
 #
 # results/plan     "SEQ NAME" per item: 0 = setup, then the tests, then
-#                  the teardown (unloading the whole stack must work)
+#                  the teardown (unloading the whole stack must work),
+#                  then, on a kernel with kmemleak (the debug kernel), a
+#                  leak scan of the whole run (tools/testing/kernel/
+#                  kmemleak-scan.sh)
 # results/SEQ.log  output (stdout and stderr) of item SEQ
 # results/SEQ.rc   its exit status, "hung" if it could not be killed,
 #                  "notrun" if setup failed (missing: it did not finish)
@@ -46,10 +50,13 @@ VFIO_STACK=${VFIO_STACK:-ours}
 VFIO_TEST_VM=${VFIO_TEST_VM:-iommu}
 export VFIO_STACK VFIO_SRC VM_OUT VFIO_TEST_VM
 
+# run_selftests.sh runs every C selftest program as one item; it carries
+# "# vfio-test-vm: debug" (the normal VM runs the programs one by one).
 discover() {
 	for d in "$VFIO_SRC/tools/testing/selftests" "$VFIO_SRC/tools/testing/vm/tests"; do
 		[ -d "$d" ] || continue
 		find "$d" -type f \( -name '*_test.sh' -o \
+			-name run_selftests.sh -o \
 			\( -name '*_test' -perm -u+x \) \)
 	done | LC_ALL=C sort
 }
@@ -97,6 +104,8 @@ rm -rf "$R"
 mkdir -p "$R"
 ntests=$(echo "$tests" | grep -c .)
 last=$((ntests + 1))
+leakscan=$VFIO_SRC/tools/testing/kernel/kmemleak-scan.sh
+[ -w /sys/kernel/debug/kmemleak ] && [ -f "$leakscan" ] || leakscan=
 echo "run-tests: VM flavour $VFIO_TEST_VM, $VFIO_STACK stack, $ntests tests"
 
 rel() { echo "${1#"$VFIO_SRC"/}"; }
@@ -109,6 +118,7 @@ rel() { echo "${1#"$VFIO_SRC"/}"; }
 		i=$((i + 1))
 	done
 	echo "$last teardown: unload the VFIO stack"
+	[ -z "$leakscan" ] || echo "$((last + 1)) kmemleak: scan after the suite"
 } > "$R/plan"
 
 kmsg() { echo "vfio-test: $*" > /dev/kmsg; }
@@ -214,4 +224,8 @@ done
 T=$T0
 run_item "$last" "teardown: unload the VFIO stack" / \
 	sh -c ". '$lib' && vfio_stack_unload"
+if [ -n "$leakscan" ]; then
+	last=$((last + 1))
+	run_item "$last" "kmemleak: scan after the suite" / sh "$leakscan"
+fi
 exit 0

@@ -350,24 +350,6 @@ static void t_irq_info(void)
 
 /* ------------------------------------------------------------ SET_IRQS */
 
-static int set_irqs(int dev, uint32_t argsz, uint32_t flags, uint32_t index,
-		    uint32_t start, uint32_t count, const void *data,
-		    size_t dlen)
-{
-	char buf[sizeof(struct vfio_irq_set) + 64] __attribute__((aligned(8)));
-	struct vfio_irq_set *s = (void *)buf;
-
-	memset(buf, 0, sizeof(buf));
-	s->argsz = argsz ? argsz : sizeof(*s) + dlen;
-	s->flags = flags;
-	s->index = index;
-	s->start = start;
-	s->count = count;
-	if (dlen)
-		memcpy(s->data, data, dlen);
-	return ioctl(dev, VFIO_DEVICE_SET_IRQS, s) ? -errno : 0;
-}
-
 #define TRIG	VFIO_IRQ_SET_ACTION_TRIGGER
 #define D_NONE	VFIO_IRQ_SET_DATA_NONE
 #define D_BOOL	VFIO_IRQ_SET_DATA_BOOL
@@ -388,48 +370,51 @@ static void t_set_irqs_validation(void)
 	if (!n)
 		vt_skip("device has neither MSI nor MSI-X");
 
-	VT_EXPECT_EQ(set_irqs(dev, sizeof(struct vfio_irq_set) - 1,
-			      D_NONE | TRIG, idx, 0, 0, NULL, 0), -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, NUM_IRQS, 0, 1, NULL, 0),
+	VT_EXPECT_EQ(vt_set_irqs_argsz(dev, sizeof(struct vfio_irq_set) - 1,
+				       D_NONE | TRIG, idx, 0, 0, NULL, 0),
 		     -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, 0xffffffff, 0, 1, NULL,
-			      0), -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG | (1 << 6), idx, 0, 1,
-			      NULL, 0), -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, NUM_IRQS, 0, 1, NULL, 0),
+		     -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, 0xffffffff, 0, 1, NULL,
+				 0), -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG | (1 << 6), idx, 0, 1,
+				 NULL, 0), -EINVAL);
 	/* exactly one data type */
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | D_BOOL | TRIG, idx, 0, 1, &b,
-			      1), -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_BOOL | D_EFD | TRIG, idx, 0, 1, fds,
-			      4), -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | D_BOOL | TRIG, idx, 0, 1, &b,
+				 1), -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_BOOL | D_EFD | TRIG, idx, 0, 1, fds,
+				 4), -EINVAL);
 	/* start/count out of range or overflowing */
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, idx, n, 1, NULL, 0),
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, idx, n, 1, NULL, 0),
 		     -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, idx, 0, n + 1, NULL, 0),
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, idx, 0, n + 1, NULL, 0),
 		     -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, idx, 1, 0xffffffff,
-			      NULL, 0), -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, idx, 1, 0xffffffff,
+				 NULL, 0), -EINVAL);
 	/* the data must fit in argsz */
-	VT_EXPECT_EQ(set_irqs(dev, sizeof(struct vfio_irq_set) + 3,
-			      D_EFD | TRIG, idx, 0, 1, fds, 4), -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, sizeof(struct vfio_irq_set),
-			      D_BOOL | TRIG, idx, 0, 1, &b, 1), -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs_argsz(dev, sizeof(struct vfio_irq_set) + 3,
+				       D_EFD | TRIG, idx, 0, 1, fds, 4),
+		     -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs_argsz(dev, sizeof(struct vfio_irq_set),
+				       D_BOOL | TRIG, idx, 0, 1, &b, 1),
+		     -EINVAL);
 	/* no action, several actions, MSI mask/unmask: not handled */
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE, idx, 0, 1, NULL, 0), -ENOTTY);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG |
-			      VFIO_IRQ_SET_ACTION_MASK, idx, 0, 1, NULL, 0),
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE, idx, 0, 1, NULL, 0), -ENOTTY);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG |
+				 VFIO_IRQ_SET_ACTION_MASK, idx, 0, 1, NULL, 0),
 		     -ENOTTY);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | VFIO_IRQ_SET_ACTION_MASK, idx,
-			      0, 1, NULL, 0), -ENOTTY);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
-			      idx, 0, 1, NULL, 0), -ENOTTY);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | VFIO_IRQ_SET_ACTION_MASK, idx,
+				 0, 1, NULL, 0), -ENOTTY);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
+				 idx, 0, 1, NULL, 0), -ENOTTY);
 	/* an index with no vectors */
 	if (!msix)
-		VT_EXPECT_EQ(set_irqs(dev, 0, D_EFD | TRIG,
-				      VFIO_PCI_MSIX_IRQ_INDEX, 0, 1, fds, 4),
+		VT_EXPECT_EQ(vt_set_irqs(dev, D_EFD | TRIG,
+					 VFIO_PCI_MSIX_IRQ_INDEX, 0, 1, fds, 4),
 			     -EINVAL);
 	if (!intx_pin(dev))
-		VT_EXPECT_EQ(set_irqs(dev, 0, D_EFD | TRIG,
-				      VFIO_PCI_INTX_IRQ_INDEX, 0, 1, fds, 4),
+		VT_EXPECT_EQ(vt_set_irqs(dev, D_EFD | TRIG,
+					 VFIO_PCI_INTX_IRQ_INDEX, 0, 1, fds, 4),
 			     -EINVAL);
 	VT_ERRNO(ioctl(dev, VFIO_DEVICE_SET_IRQS, NULL), EFAULT);
 }
@@ -444,10 +429,10 @@ static void t_set_irqs_msi(void)
 	if (!msi_count(dev))
 		vt_skip("device has no MSI capability");
 	/* nothing enabled yet: trigger and disable are refused */
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, VFIO_PCI_MSI_IRQ_INDEX,
-			      0, 1, NULL, 0), -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, VFIO_PCI_MSI_IRQ_INDEX,
-			      0, 0, NULL, 0), -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, VFIO_PCI_MSI_IRQ_INDEX,
+				 0, 1, NULL, 0), -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, VFIO_PCI_MSI_IRQ_INDEX,
+				 0, 0, NULL, 0), -EINVAL);
 	/* bad eventfds fail and leave MSI off */
 	VT_EXPECT_EQ(vt_set_irqs_fd(dev, VFIO_PCI_MSI_IRQ_INDEX, TRIG, null),
 		     -EINVAL);
@@ -456,19 +441,19 @@ static void t_set_irqs_msi(void)
 
 	VT_OK(vt_set_irqs_fd(dev, VFIO_PCI_MSI_IRQ_INDEX, TRIG, efd));
 	/* loopback: the kernel signals the vector's eventfd */
-	VT_OK(set_irqs(dev, 0, D_NONE | TRIG, VFIO_PCI_MSI_IRQ_INDEX, 0, 1,
-		       NULL, 0));
+	VT_OK(vt_set_irqs(dev, D_NONE | TRIG, VFIO_PCI_MSI_IRQ_INDEX, 0, 1,
+			  NULL, 0));
 	VT_EXPECT_EQ(vt_wait_eventfd(efd, 1000), 1);
-	VT_OK(set_irqs(dev, 0, D_BOOL | TRIG, VFIO_PCI_MSI_IRQ_INDEX, 0, 1,
-		       &yes, 1));
+	VT_OK(vt_set_irqs(dev, D_BOOL | TRIG, VFIO_PCI_MSI_IRQ_INDEX, 0, 1,
+			  &yes, 1));
 	VT_EXPECT_EQ(vt_wait_eventfd(efd, 1000), 1);
-	VT_OK(set_irqs(dev, 0, D_BOOL | TRIG, VFIO_PCI_MSI_IRQ_INDEX, 0, 1,
-		       &no, 1));
+	VT_OK(vt_set_irqs(dev, D_BOOL | TRIG, VFIO_PCI_MSI_IRQ_INDEX, 0, 1,
+			  &no, 1));
 	VT_EXPECT_EQ(vt_wait_eventfd(efd, 100), 0);
 	/* swap the eventfd of an enabled vector */
 	VT_OK(vt_set_irqs_fd(dev, VFIO_PCI_MSI_IRQ_INDEX, TRIG, e2));
-	VT_OK(set_irqs(dev, 0, D_NONE | TRIG, VFIO_PCI_MSI_IRQ_INDEX, 0, 1,
-		       NULL, 0));
+	VT_OK(vt_set_irqs(dev, D_NONE | TRIG, VFIO_PCI_MSI_IRQ_INDEX, 0, 1,
+			  NULL, 0));
 	VT_EXPECT_EQ(vt_wait_eventfd(e2, 1000), 1);
 	VT_EXPECT_EQ(vt_wait_eventfd(efd, 100), 0);
 	/* only one interrupt type at a time */
@@ -478,10 +463,10 @@ static void t_set_irqs_msi(void)
 	if (msix_count(dev))
 		VT_EXPECT_EQ(vt_set_irqs_fd(dev, VFIO_PCI_MSIX_IRQ_INDEX, TRIG,
 					    efd), -EINVAL);
-	VT_OK(set_irqs(dev, 0, D_NONE | TRIG, VFIO_PCI_MSI_IRQ_INDEX, 0, 0,
-		       NULL, 0));
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, VFIO_PCI_MSI_IRQ_INDEX,
-			      0, 0, NULL, 0), -EINVAL);
+	VT_OK(vt_set_irqs(dev, D_NONE | TRIG, VFIO_PCI_MSI_IRQ_INDEX, 0, 0,
+			  NULL, 0));
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, VFIO_PCI_MSI_IRQ_INDEX,
+				 0, 0, NULL, 0), -EINVAL);
 }
 
 static void t_set_irqs_msix(void)
@@ -495,23 +480,23 @@ static void t_set_irqs_msix(void)
 	n = n < 3 ? n : 3;
 	for (i = 0; i < n; i++)
 		fds[i] = vt_eventfd();
-	VT_OK(set_irqs(dev, 0, D_EFD | TRIG, VFIO_PCI_MSIX_IRQ_INDEX, 0, n,
-		       fds, n * 4));
+	VT_OK(vt_set_irqs(dev, D_EFD | TRIG, VFIO_PCI_MSIX_IRQ_INDEX, 0, n,
+			  fds, n * 4));
 	for (i = 0; i < n; i++) {
-		VT_OK(set_irqs(dev, 0, D_NONE | TRIG, VFIO_PCI_MSIX_IRQ_INDEX,
-			       i, 1, NULL, 0));
+		VT_OK(vt_set_irqs(dev, D_NONE | TRIG, VFIO_PCI_MSIX_IRQ_INDEX,
+				  i, 1, NULL, 0));
 		VT_EXPECT(vt_wait_eventfd(fds[i], 1000) == 1,
 			  "vector %u loopback", i);
 	}
 	/* a vector can be switched off alone */
 	fds[0] = -1;
-	VT_OK(set_irqs(dev, 0, D_EFD | TRIG, VFIO_PCI_MSIX_IRQ_INDEX, 0, 1,
-		       fds, 4));
+	VT_OK(vt_set_irqs(dev, D_EFD | TRIG, VFIO_PCI_MSIX_IRQ_INDEX, 0, 1,
+			  fds, 4));
 	if (msi_count(dev))
 		VT_EXPECT_EQ(vt_set_irqs_fd(dev, VFIO_PCI_MSI_IRQ_INDEX, TRIG,
 					    fds[n - 1]), -EINVAL);
-	VT_OK(set_irqs(dev, 0, D_NONE | TRIG, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0,
-		       NULL, 0));
+	VT_OK(vt_set_irqs(dev, D_NONE | TRIG, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0,
+			  NULL, 0));
 }
 
 static void t_set_irqs_intx(void)
@@ -523,33 +508,33 @@ static void t_set_irqs_intx(void)
 	if (!intx_pin(dev))
 		vt_skip("device has no INTx pin");
 	/* mask/unmask/trigger need INTx enabled */
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | VFIO_IRQ_SET_ACTION_MASK, I, 0,
-			      1, NULL, 0), -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | VFIO_IRQ_SET_ACTION_UNMASK, I,
-			      0, 1, NULL, 0), -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, I, 0, 1, NULL, 0),
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | VFIO_IRQ_SET_ACTION_MASK, I, 0,
+				 1, NULL, 0), -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | VFIO_IRQ_SET_ACTION_UNMASK, I,
+				 0, 1, NULL, 0), -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, I, 0, 1, NULL, 0),
 		     -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, I, 0, 0, NULL, 0),
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, I, 0, 0, NULL, 0),
 		     -EINVAL);
 
 	VT_OK(vt_set_irqs_fd(dev, I, TRIG, efd));
-	VT_OK(set_irqs(dev, 0, D_NONE | TRIG, I, 0, 1, NULL, 0));
+	VT_OK(vt_set_irqs(dev, D_NONE | TRIG, I, 0, 1, NULL, 0));
 	VT_EXPECT_EQ(vt_wait_eventfd(efd, 1000), 1);
-	VT_OK(set_irqs(dev, 0, D_NONE | VFIO_IRQ_SET_ACTION_MASK, I, 0, 1,
-		       NULL, 0));
-	VT_OK(set_irqs(dev, 0, D_NONE | VFIO_IRQ_SET_ACTION_UNMASK, I, 0, 1,
-		       NULL, 0));
+	VT_OK(vt_set_irqs(dev, D_NONE | VFIO_IRQ_SET_ACTION_MASK, I, 0, 1,
+			  NULL, 0));
+	VT_OK(vt_set_irqs(dev, D_NONE | VFIO_IRQ_SET_ACTION_UNMASK, I, 0, 1,
+			  NULL, 0));
 	/* an eventfd for masking is not implemented, one for unmask is */
 	VT_EXPECT_EQ(vt_set_irqs_fd(dev, I, VFIO_IRQ_SET_ACTION_MASK, ufd),
 		     -ENOTTY);
 	VT_OK(vt_set_irqs_fd(dev, I, VFIO_IRQ_SET_ACTION_UNMASK, ufd));
 	VT_OK(vt_set_irqs_fd(dev, I, VFIO_IRQ_SET_ACTION_UNMASK, -1));
 	/* INTx is a single vector */
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | VFIO_IRQ_SET_ACTION_MASK, I, 0,
-			      2, NULL, 0), -EINVAL);
-	VT_OK(set_irqs(dev, 0, D_NONE | TRIG, I, 0, 0, NULL, 0));
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | VFIO_IRQ_SET_ACTION_UNMASK, I,
-			      0, 1, NULL, 0), -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | VFIO_IRQ_SET_ACTION_MASK, I, 0,
+				 2, NULL, 0), -EINVAL);
+	VT_OK(vt_set_irqs(dev, D_NONE | TRIG, I, 0, 0, NULL, 0));
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | VFIO_IRQ_SET_ACTION_UNMASK, I,
+				 0, 1, NULL, 0), -EINVAL);
 }
 
 static void ctx_trigger_checks(int dev, uint32_t index)
@@ -559,30 +544,30 @@ static void ctx_trigger_checks(int dev, uint32_t index)
 	uint8_t yes = 1;
 
 	VT_OK(vt_set_irqs_fd(dev, index, TRIG, efd));
-	VT_OK(set_irqs(dev, 0, D_NONE | TRIG, index, 0, 1, NULL, 0));
+	VT_OK(vt_set_irqs(dev, D_NONE | TRIG, index, 0, 1, NULL, 0));
 	VT_EXPECT_EQ(vt_wait_eventfd(efd, 1000), 1);
-	VT_OK(set_irqs(dev, 0, D_BOOL | TRIG, index, 0, 1, &yes, 1));
+	VT_OK(vt_set_irqs(dev, D_BOOL | TRIG, index, 0, 1, &yes, 1));
 	VT_EXPECT_EQ(vt_wait_eventfd(efd, 1000), 1);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_BOOL | TRIG, index, 0, 0, NULL, 0),
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_BOOL | TRIG, index, 0, 0, NULL, 0),
 		     -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_EFD | TRIG, index, 0, 0, NULL, 0),
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_EFD | TRIG, index, 0, 0, NULL, 0),
 		     -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_EFD | TRIG, index, 0, 1, &minus2, 4),
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_EFD | TRIG, index, 0, 1, &minus2, 4),
 		     -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, index, 1, 0, NULL, 0),
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, index, 1, 0, NULL, 0),
 		     -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | VFIO_IRQ_SET_ACTION_MASK,
-			      index, 0, 1, NULL, 0), -ENOTTY);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | VFIO_IRQ_SET_ACTION_MASK,
+				 index, 0, 1, NULL, 0), -ENOTTY);
 	/* DATA_NONE with count 0 releases the eventfd */
-	VT_OK(set_irqs(dev, 0, D_NONE | TRIG, index, 0, 0, NULL, 0));
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, index, 0, 1, NULL, 0),
+	VT_OK(vt_set_irqs(dev, D_NONE | TRIG, index, 0, 0, NULL, 0));
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, index, 0, 1, NULL, 0),
 		     -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, index, 0, 0, NULL, 0),
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, index, 0, 0, NULL, 0),
 		     -EINVAL);
 	/* and fd -1 too */
 	VT_OK(vt_set_irqs_fd(dev, index, TRIG, efd));
 	VT_OK(vt_set_irqs_fd(dev, index, TRIG, -1));
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, index, 0, 1, NULL, 0),
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, index, 0, 1, NULL, 0),
 		     -EINVAL);
 	/* left registered: closing the device releases it */
 	VT_OK(vt_set_irqs_fd(dev, index, TRIG, efd));
@@ -605,8 +590,8 @@ static void t_set_irqs_err(void)
 	/* conventional PCI: the index has no vectors */
 	VT_EXPECT_EQ(vt_set_irqs_fd(dev, VFIO_PCI_ERR_IRQ_INDEX, TRIG, efd),
 		     -EINVAL);
-	VT_EXPECT_EQ(set_irqs(dev, 0, D_NONE | TRIG, VFIO_PCI_ERR_IRQ_INDEX,
-			      0, 0, NULL, 0), -EINVAL);
+	VT_EXPECT_EQ(vt_set_irqs(dev, D_NONE | TRIG, VFIO_PCI_ERR_IRQ_INDEX,
+				 0, 0, NULL, 0), -EINVAL);
 }
 
 /* --------------------------------------------------------------- reset */

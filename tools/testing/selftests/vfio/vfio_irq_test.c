@@ -52,6 +52,8 @@
 
 #define EDU_RAISE_BIT	0x4		/* any bit of edu's irq status */
 #define RELEASE_ROUNDS	300		/* device closes vs. unmask signals */
+/* The debug kernel (KASAN, lockdep) runs them about 10x slower. */
+#define RELEASE_ROUNDS_DEBUG	30
 #define NVEC		6		/* MSI-X vectors used: 0, 1, 2, 5 */
 
 static const struct vt_dev *edu, *msix_dev;
@@ -167,6 +169,17 @@ static int set_unmask_fd(struct intx *x, int fd)
 	return vt_set_irqs_fd(x->e.dev, INTX, UNMASK, fd);
 }
 
+/* intx_open() plus a new eventfd registered to unmask; returns it. */
+static int intx_open_unmask(struct intx *x)
+{
+	int u;
+
+	intx_open(x);
+	u = vt_eventfd();
+	VT_OK_FATAL(set_unmask_fd(x, u));
+	return u;
+}
+
 static int intx_action(struct intx *x, uint32_t action)
 {
 	return vt_set_irqs_none(x->e.dev, INTX, action, 0, 1);
@@ -266,9 +279,7 @@ static void t_unmask_eventfd(void)
 	struct intx x;
 	int u, i;
 
-	intx_open(&x);
-	u = vt_eventfd();
-	VT_OK_FATAL(set_unmask_fd(&x, u));
+	u = intx_open_unmask(&x);
 
 	raise_line(&x);
 	first = delivered(&x);
@@ -309,9 +320,7 @@ static void t_unmask_eventfd_pending(void)
 	struct intx x;
 	int u;
 
-	intx_open(&x);
-	u = vt_eventfd();
-	VT_OK_FATAL(set_unmask_fd(&x, u));
+	u = intx_open_unmask(&x);
 
 	raise_line(&x);
 	first = delivered(&x);
@@ -449,9 +458,7 @@ static void t_unmask_eventfd_closed(void)
 	struct intx x;
 	int u;
 
-	intx_open(&x);
-	u = vt_eventfd();
-	VT_OK_FATAL(set_unmask_fd(&x, u));
+	u = intx_open_unmask(&x);
 	raise_line(&x);
 	fired = delivered(&x);
 	lower_line(&x);
@@ -494,10 +501,8 @@ static void t_trigger_swap_with_unmask_eventfd(void)
 	int u, t2, cur, i, ret = 0;
 	struct intx x;
 
-	intx_open(&x);
-	u = vt_eventfd();
+	u = intx_open_unmask(&x);
 	t2 = vt_eventfd();
-	VT_OK_FATAL(set_unmask_fd(&x, u));
 
 	raise_line(&x);
 	first = delivered(&x);
@@ -533,9 +538,7 @@ static void t_intx_disable_releases_unmask(void)
 	struct intx x;
 	int u;
 
-	intx_open(&x);
-	u = vt_eventfd();
-	VT_OK_FATAL(set_unmask_fd(&x, u));
+	u = intx_open_unmask(&x);
 	VT_EXPECT(watched(u), "unmask eventfd not watched");
 
 	VT_OK(vt_set_irqs_none(x.e.dev, INTX, TRIG, 0, 0));
@@ -583,14 +586,17 @@ static void *hammer_run(void *arg)
  */
 static void t_unmask_eventfd_vs_release(void)
 {
+	const char *vm = getenv("VFIO_TEST_VM");
+	int i, rounds = RELEASE_ROUNDS;
 	unsigned long writes = 0;
 	struct vt_session s;
 	struct intx x;
-	int i;
 
+	if (vm && !strcmp(vm, "debug"))
+		rounds = RELEASE_ROUNDS_DEBUG;
 	need_edu();
 	vt_session_open(&s, edu, VFIO_TYPE1v2_IOMMU, false);
-	for (i = 0; i < RELEASE_ROUNDS; i++) {
+	for (i = 0; i < rounds; i++) {
 		struct hammer h = { .fd = vt_eventfd() };
 		bool assert_first = i % 2 == 0;
 		struct vt_edu e;
@@ -624,7 +630,7 @@ static void t_unmask_eventfd_vs_release(void)
 		vt_close(h.fd);
 	}
 	vt_diag("%d device releases against %lu unmask eventfd signals",
-		RELEASE_ROUNDS, writes);
+		rounds, writes);
 	VT_EXPECT(writes > 0, "the signalling thread never ran");
 	vt_close(s.group);
 	vt_close(s.container);

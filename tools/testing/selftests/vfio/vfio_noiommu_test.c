@@ -105,27 +105,11 @@ static unsigned long long tainted(void)
 	return vt_sysfs_read_num("/proc/sys/kernel/tainted");
 }
 
-static void driver_of(const char *bdf, char *buf, size_t len)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	buf[0] = 0;
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return;
-	link[n] = 0;
-	base = strrchr(link, '/');
-	snprintf(buf, len, "%s", base ? base + 1 : link);
-}
-
 static bool bound_to_vfio(const char *bdf)
 {
 	char drv[64];
 
-	driver_of(bdf, drv, sizeof(drv));
+	vt_dev_driver(bdf, drv, sizeof(drv));
 	return !strcmp(drv, "vfio-pci");
 }
 
@@ -167,7 +151,7 @@ static int bind_vfio(const char *bdf)
 	char path[PATH_MAX], drv[64];
 	int ret;
 
-	driver_of(bdf, drv, sizeof(drv));
+	vt_dev_driver(bdf, drv, sizeof(drv));
 	if (!strcmp(drv, "vfio-pci"))
 		return 0;
 	if (drv[0]) {
@@ -189,7 +173,7 @@ static int unbind_dev(const char *bdf)
 	char path[PATH_MAX], drv[64];
 	int ret = 0;
 
-	driver_of(bdf, drv, sizeof(drv));
+	vt_dev_driver(bdf, drv, sizeof(drv));
 	if (drv[0]) {
 		snprintf(path, sizeof(path), PCI_DEVS "/%s/driver/unbind", bdf);
 		ret = vt_sysfs_write(path, bdf);

@@ -389,7 +389,7 @@ static int vt_dev_attr(const char *bdf, const char *attr, char *buf,
 	return vt_sysfs_read(path, buf, len);
 }
 
-static void vt_dev_driver(const char *bdf, char *buf, size_t len)
+void vt_dev_driver(const char *bdf, char *buf, size_t len)
 {
 	char path[PATH_MAX], link[PATH_MAX];
 	ssize_t n;
@@ -1023,13 +1023,21 @@ int vt_set_irqs_none(int dev, uint32_t index, uint32_t action,
 int vt_set_irqs(int dev, uint32_t flags, uint32_t index, uint32_t start,
 		uint32_t count, const void *data, size_t dlen)
 {
+	return vt_set_irqs_argsz(dev, 0, flags, index, start, count, data,
+				 dlen);
+}
+
+int vt_set_irqs_argsz(int dev, uint32_t argsz, uint32_t flags,
+		      uint32_t index, uint32_t start, uint32_t count,
+		      const void *data, size_t dlen)
+{
 	char buf[sizeof(struct vfio_irq_set) + 256] __attribute__((aligned(8)));
 	struct vfio_irq_set *s = (void *)buf;
 
 	if (dlen > sizeof(buf) - sizeof(*s))
 		vt_fatal("%s: %zu bytes of data is too much", __func__, dlen);
 	memset(buf, 0, sizeof(buf));
-	s->argsz = sizeof(*s) + dlen;
+	s->argsz = argsz ? argsz : sizeof(*s) + dlen;
 	s->flags = flags;
 	s->index = index;
 	s->start = start;

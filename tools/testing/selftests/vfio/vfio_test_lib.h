@@ -170,6 +170,8 @@ int vt_find_pci(uint16_t vendor, uint16_t device, char bdfs[][32], int max);
 int vt_sysfs_read(const char *path, char *buf, size_t len);
 int vt_sysfs_write(const char *path, const char *val);
 long long vt_sysfs_read_num(const char *path);
+/* Name of the driver @bdf is bound to, "" if none. */
+void vt_dev_driver(const char *bdf, char *buf, size_t len);
 int vt_bind_vfio(struct vt_dev *d);
 void vt_restore_devices(void);
 bool vt_dev_is_edu(const struct vt_dev *d);
@@ -253,6 +255,10 @@ int vt_set_irqs_none(int dev, uint32_t index, uint32_t action,
 /* Any SET_IRQS; @dlen bytes of @data follow the header. Returns -errno. */
 int vt_set_irqs(int dev, uint32_t flags, uint32_t index, uint32_t start,
 		uint32_t count, const void *data, size_t dlen);
+/* The same with argsz @argsz (0: header + @dlen), to test argsz checks. */
+int vt_set_irqs_argsz(int dev, uint32_t argsz, uint32_t flags,
+		      uint32_t index, uint32_t start, uint32_t count,
+		      const void *data, size_t dlen);
 int vt_irq_info(int dev, uint32_t index, struct vfio_irq_info *ii);
 /* Wait up to @ms for @efd; returns the counter (0 on timeout). */
 uint64_t vt_wait_eventfd(int efd, int ms);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # vfio-test-timeout: 420
+# vfio-test-vm: iommu debug
 #
 # Unbind, PCI remove and rmmod while userspace holds VFIO files (TAP).
 # Upstream 6.12 (vfio_unregister_group_dev): the driver's remove() waits

@@ -28,21 +28,32 @@
 #   tp_io_read32 FILE OFF    32-bit read of an I/O BAR (sysfs)
 #   tp_io_write32 FILE OFF VALUE
 #
-# Checks shared by the tests (0 = pass; TP_MSG says what was found):
-#   tp_check_probe MODE DRIVER   EAL chose IOVA MODE and type1, the PMD
+# Checks shared by the tests (0 = pass; TP_MSG says what was found).
+# IOMMU is "type1" (the default) or "noiommu" (vfio's unsafe noiommu mode:
+# EAL's IOMMU type 8, nothing pinned, so no locked_vm charge):
+#   tp_check_probe MODE DRIVER [IOMMU]
+#                                EAL chose IOVA MODE and IOMMU, the PMD
 #                                probed the device, testpmd reports link up
-#   tp_check_exit FREE0 KNOWN    testpmd quit with status 0, no process holds
+#   tp_check_exit FREE0 KNOWN [IOMMU]
+#                                testpmd quit with status 0, no process holds
 #                                a VFIO file, the free hugepages are back to
-#                                FREE0, VFIO charged locked_vm while it ran,
-#                                no EAL error lines except KNOWN (ERE)
+#                                FREE0, VFIO charged locked_vm while it ran
+#                                (none for noiommu), no EAL error lines
+#                                except KNOWN (ERE)
 #   tap RESULT DESCRIPTION       one TAP line (RESULT 0 = ok), numbered
 #
 # Test steps shared by the tests:
-#   tp_setup_nic BDF             hugepages, BDF bound to vfio-pci, an EXIT
-#                                trap undoing both, the "setup:" TAP line;
-#                                bails out on failure. TP_NATIVE: the
-#                                driver BDF had
+#   tp_setup_nic BDF [BIND]      hugepages, BDF bound to vfio-pci by BIND
+#                                (default vfio_bind; prints the group), an
+#                                EXIT trap undoing both, the "setup:" TAP
+#                                line; bails out on failure. TP_NATIVE: the
+#                                driver BDF had; TP_GROUP: what BIND printed.
+#                                TP_ON_EXIT: a function the trap calls last
 #   tp_finish_case ...           traffic verdict, quit, tp_check_exit
+#   tp_e1000e_case LABEL BDF MODE [IOMMU]
+#                                a testpmd session on the e1000e BDF with
+#                                traffic through its MAC loopback (3 TAP
+#                                lines; see dpdk_e1000e_test.sh)
 #   tp_release BDF NATIVE        unbind, back with its native driver
 #
 # Variables after tp_start: TP_PID (testpmd), TP_LOG (its output),
@@ -303,26 +314,39 @@ tp_link_up() {
 	return 1
 }
 
-tp_check_probe() { # MODE DRIVER (PMD name in EAL's probe line)
+# What EAL logs when it sets up VFIO with IOMMU (type1|noiommu), and the
+# name for it: sets _tp_iommu_re and _tp_iommu.
+_tp_iommu_of() {
+	if [ "${1:-type1}" = noiommu ]; then
+		_tp_iommu_re='^EAL: Using IOMMU type 8 \(No-IOMMU\)'
+		_tp_iommu="VFIO No-IOMMU"
+	else
+		_tp_iommu_re='^EAL: Using IOMMU type 1 '
+		_tp_iommu="VFIO type1"
+	fi
+}
+
+tp_check_probe() { # MODE DRIVER (PMD name in EAL's probe line) [IOMMU]
 	_m=$(echo "$1" | tr '[:lower:]' '[:upper:]')
+	_tp_iommu_of "$3"
 	TP_MSG="testpmd did not reach its prompt"
 	tp_alive || return 1
 	grep -q "^testpmd> " "$TP_LOG" || return 1
 	TP_MSG="EAL did not select IOVA mode $_m"
 	grep -q "^EAL: Selected IOVA mode '$_m'" "$TP_LOG" || return 1
-	TP_MSG="EAL did not set up VFIO type1"
-	grep -q '^EAL: Using IOMMU type 1 ' "$TP_LOG" || return 1
+	TP_MSG="EAL did not set up $_tp_iommu"
+	grep -q -E "$_tp_iommu_re" "$TP_LOG" || return 1
 	TP_MSG="$2 did not probe the device"
 	grep -q "^EAL: Probe PCI driver: $2 " "$TP_LOG" || return 1
 	TP_MSG="the port's link is not up"
 	tp_link_up || return 1
-	TP_MSG="IOVA mode $_m, VFIO type1, $2, link up"
+	TP_MSG="IOVA mode $_m, $_tp_iommu, $2, link up"
 	return 0
 }
 
-# tp_check_exit FREE0 KNOWN: after tp_quit.
+# tp_check_exit FREE0 KNOWN [IOMMU]: after tp_quit.
 tp_check_exit() {
-	_free0=$1 _known=$2
+	_free0=$1 _known=$2 _iommu=${3:-type1}
 	TP_MSG="testpmd exit status $TP_RC"
 	[ "$TP_RC" = 0 ] && grep -q '^Bye\.\.\.' "$TP_LOG" || return 1
 	_u=$(vfio_users)
@@ -337,19 +361,28 @@ tp_check_exit() {
 	done
 	TP_MSG="hugepages not freed: $(tp_huge_free) free, $_free0 before (pinned pages left behind?)"
 	[ "$(tp_huge_free)" = "$_free0" ] || return 1
-	TP_MSG="VmLck was '${TP_VMLCK}' kB while testpmd ran: VFIO charged no locked_vm for its DMA mappings"
-	[ "${TP_VMLCK:-0}" -gt 0 ] || return 1
+	if [ "$_iommu" = noiommu ]; then
+		# noiommu maps and pins nothing.
+		TP_MSG="VmLck was '${TP_VMLCK}' kB while testpmd ran: locked_vm charged without mappings"
+		[ "${TP_VMLCK:-0}" = 0 ] || return 1
+		_lck="no locked_vm"
+	else
+		TP_MSG="VmLck was '${TP_VMLCK}' kB while testpmd ran: VFIO charged no locked_vm for its DMA mappings"
+		[ "${TP_VMLCK:-0}" -gt 0 ] || return 1
+		_lck="locked_vm was ${TP_VMLCK} kB"
+	fi
 	_e=$(tp_eal_errors "$_known")
 	TP_MSG="unexpected EAL errors: $(echo "$_e" | head -n 3 | tr '\n' '|')"
 	[ -z "$_e" ] || return 1
-	TP_MSG="exit 0, no VFIO file held, hugepages freed ($_free0 free), locked_vm was ${TP_VMLCK} kB"
+	TP_MSG="exit 0, no VFIO file held, hugepages freed ($_free0 free), $_lck"
 	return 0
 }
 
 # The end of one testpmd case: the traffic verdict (WHY empty = passed,
 # with OK_TEXT), quit testpmd, check what it left behind (FREE0: hugepages
-# free before, KNOWN: EAL errors to allow), time taken since T0.
-tp_finish_case() { # MODE WHY OK_TEXT FREE0 KNOWN T0
+# free before, KNOWN: EAL errors to allow), time taken since T0; IOMMU
+# as for tp_check_exit.
+tp_finish_case() { # MODE WHY OK_TEXT FREE0 KNOWN T0 [IOMMU]
 	if [ -z "$2" ]; then
 		tap 0 "$1: traffic: $3"
 	else
@@ -357,7 +390,7 @@ tp_finish_case() { # MODE WHY OK_TEXT FREE0 KNOWN T0
 		[ "$2" = "testpmd is not up" ] || tp_excerpt
 	fi
 	tp_quit 60
-	tp_check_exit "$4" "$5"
+	tp_check_exit "$4" "$5" "$7"
 	_tp_r=$?
 	tap $_tp_r "$1: after testpmd: $TP_MSG"
 	[ $_tp_r = 0 ] || tp_excerpt
@@ -366,16 +399,16 @@ tp_finish_case() { # MODE WHY OK_TEXT FREE0 KNOWN T0
 
 # Take the NIC for the test. The trap also runs on a bail-out, so the
 # device and the hugepages go back whatever happens.
-tp_setup_nic() { # BDF
+tp_setup_nic() { # BDF [BIND]
 	TP_BDF=$1
 	TP_NATIVE=$(vfio_driver_of "$1")
 	trap _tp_cleanup EXIT
 	trap 'exit 1' INT TERM
 	_tp_r=1
 	if tp_huge_setup 128; then
-		_tp_g=$(vfio_bind "$1") && _tp_r=0
+		TP_GROUP=$("${2:-vfio_bind}" "$1") && _tp_r=0
 	fi
-	tap $_tp_r "setup: $(cat $TP_POOL/nr_hugepages) hugepages of 2 MiB, $1 (group ${_tp_g:-?}) bound to vfio-pci"
+	tap $_tp_r "setup: $(cat $TP_POOL/nr_hugepages) hugepages of 2 MiB, $1 (group ${TP_GROUP:-?}) bound to vfio-pci"
 	[ $_tp_r = 0 ] || { echo "Bail out! no setup"; exit 1; }
 }
 
@@ -383,6 +416,87 @@ _tp_cleanup() {
 	tp_kill
 	[ "$(vfio_driver_of "$TP_BDF")" = vfio-pci ] && vfio_unbind "$TP_BDF"
 	tp_huge_teardown
+	[ -z "${TP_ON_EXIT:-}" ] || "$TP_ON_EXIT"
+}
+
+# ---------------------------------------------------------------------------
+# The e1000e (82574, PMD net_e1000_em) with traffic through its MAC
+# loopback: QEMU's restricted user network answers nothing testpmd can
+# send, so once testpmd owns the device RCTL.LBM is turned on through the
+# I/O BAR (which DPDK leaves alone) and every frame sent comes back into
+# the RX ring.
+
+TP_E1000E_RCTL=0x100		# receive control register
+TP_E1000E_RCTL_LBM_MAC=0x40	# LBM = 01: MAC loopback
+TP_E1000E_FWD_SECS=3		# io forwarding time
+
+# RCTL |= LBM_MAC through IOADDR (offset 0) / IODATA (4).
+tp_e1000e_loopback_on() { # BDF
+	_io=$(tp_io_bar "$1") || return 1
+	tp_io_write32 "$_io" 0 $TP_E1000E_RCTL || return 1
+	_v=$(tp_io_read32 "$_io" 4) || return 1
+	tp_io_write32 "$_io" 4 $((_v | TP_E1000E_RCTL_LBM_MAC)) || return 1
+	_v=$(tp_io_read32 "$_io" 4) || return 1
+	[ $((_v & TP_E1000E_RCTL_LBM_MAC)) != 0 ]
+}
+
+# One testpmd session ("e1000e-LABEL") on BDF with --iova-mode=MODE:
+#   - rxonly + "start tx_first", verbose: the 32 frames of the first
+#     burst come back and parse as testpmd's IPv4/UDP frames from the
+#     port's MAC (the device read the TX buffers and wrote the RX
+#     buffers at the addresses DPDK gave it through VFIO);
+#   - io forwarding + "start tx_first" for TP_E1000E_FWD_SECS: frames
+#     circle TX -> RX -> TX; both counts grow past the first burst, no
+#     errors.
+# TAP lines "LABEL: testpmd up", "LABEL: traffic", "LABEL: after testpmd".
+tp_e1000e_case() { # LABEL BDF MODE [IOMMU]
+	_c_t0=$(date +%s)
+	_c_free0=$(tp_huge_free)
+	tp_start "e1000e-$1" "$2" --iova-mode="$3" -- --forward-mode=rxonly
+	tp_check_probe "$3" net_e1000_em "$4"
+	_c_r=$?
+	tap $_c_r "$1: testpmd up on $2: $TP_MSG"
+	[ $_c_r = 0 ] || tp_excerpt
+
+	_c_why=
+	_c_mac=$(sed -n 's/^Port 0: \([0-9A-Fa-f:]\{17\}\)$/\1/p' "$TP_LOG" | head -n 1)
+	_c_frame="src=$_c_mac - dst=02:00:00:00:00:00 - .*type=0x0800 - length=64 - .*sw ptype: L2_ETHER L3_IPV4 L4_UDP"
+	if [ $_c_r != 0 ]; then
+		_c_why="testpmd is not up"
+	elif ! tp_e1000e_loopback_on "$2"; then
+		_c_why="cannot turn the MAC loopback on through the I/O BAR"
+	else
+		tp_cmd "set verbose 1"
+		tp_cmd "start tx_first"
+		tp_wait "$_c_frame" 32 30
+		tp_cmd "stop"
+		tp_wait 'Accumulated forward statistics' 1 30
+		tp_cmd "set verbose 0"
+		tp_cmd "set fwd io"
+		tp_cmd "start tx_first"
+		sleep $TP_E1000E_FWD_SECS
+		tp_cmd "stop"
+		tp_wait 'Accumulated forward statistics' 2 30
+		tp_cmd "show port stats 0"
+		tp_wait 'NIC statistics for port 0' 1 30
+	fi
+	_c_intact=$(tp_count "$_c_frame")
+	_c_rx=$(tp_stat 'Accumulated forward statistics' 2 RX-packets)
+	_c_tx=$(tp_stat 'Accumulated forward statistics' 2 TX-packets)
+	_c_rxerr=$(tp_stat 'NIC statistics for port 0' 1 RX-errors)
+	_c_txerr=$(tp_stat 'NIC statistics for port 0' 1 TX-errors)
+	if [ -z "$_c_why" ]; then
+		if [ "$_c_intact" -lt 32 ]; then
+			_c_why="$_c_intact of 32 looped-back frames received intact"
+		elif [ "${_c_rx:-0}" -le 32 ] || [ "${_c_tx:-0}" -le 32 ]; then
+			_c_why="io forwarding counted RX '$_c_rx' TX '$_c_tx' packets"
+		elif [ "$_c_rxerr" != 0 ] || [ "$_c_txerr" != 0 ]; then
+			_c_why="RX-errors '$_c_rxerr', TX-errors '$_c_txerr'"
+		fi
+	fi
+	tp_finish_case "$1" "$_c_why" \
+		"32/32 looped-back frames intact; io forwarding ${TP_E1000E_FWD_SECS}s: RX $_c_rx, TX $_c_tx packets, 0 errors" \
+		"$_c_free0" '^$' "$_c_t0" "$4"
 }
 
 # Give the NIC back and check it returned to its native driver.
