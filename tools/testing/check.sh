@@ -175,32 +175,40 @@ vm_flavours="iommu noiommu debug"
 vm_dir() { if [ "$1" = iommu ]; then echo "$OUT"; else echo "$OUT/vm-$1"; fi; }
 vm_label() { [ "$1" = iommu ] || echo "$1 VM: "; }
 
+# install_stage LABEL TREE KDIR MODDIR STAGE KVER LOG: modules_install
+# of TREE (built for KDIR) under STAGE, then depmod over MODDIR's
+# modules + ours here: in the VM it takes minutes under TCG. The guest
+# copies the results. Appends to LOG.
+install_stage() {
+	local label=$1 tree=$2 kdir=$3 moddir=$4 st=$5 kver=$6 log=$7 f
+	rm -rf "$st"
+	if ! make -C "$kdir" M="$tree" VFIO_SRC="$tree" \
+		INSTALL_MOD_PATH="$st" INSTALL_MOD_DIR=updates \
+		INSTALL_MOD_STRIP=1 modules_install >> "$log" 2>&1; then
+		tail -n 30 "$log"
+		item fail "$label: staging the modules failed ($log)"
+		return 1
+	fi
+	for f in kernel modules.order modules.builtin \
+		 modules.builtin.modinfo; do
+		ln -sfn "$moddir/$f" "$st/lib/modules/$kver/$f"
+	done
+	if ! depmod -b "$st" "$kver" >> "$log" 2>&1; then
+		item fail "$label: depmod of the staged modules failed ($log)"
+		return 1
+	fi
+}
+
 # Our modules, installed once on the host side for every boot
 # (--staged): sets $stage.
 stage=
 stage_modules() {
-	local kver d f
+	local kver
 	stage=$OUT/stage
 	kver=$("$VM/vm.sh" --kver) || return 1
-	rm -rf "$stage"
-	if ! make -C "/lib/modules/$kver/build" M="$SRC" \
-		VFIO_SRC="$SRC" INSTALL_MOD_PATH="$stage" \
-		INSTALL_MOD_DIR=updates INSTALL_MOD_STRIP=1 \
-		modules_install > "$OUT/stage.log" 2>&1; then
-		item fail "vm: staging the modules failed ($OUT/stage.log)"
-		return 1
-	fi
-	# depmod over kernel/ + our updates/ here: in the VM it takes
-	# minutes under TCG. The guest copies the results.
-	d=$stage/lib/modules/$kver
-	for f in kernel modules.order modules.builtin \
-		 modules.builtin.modinfo; do
-		ln -sfn "/lib/modules/$kver/$f" "$d/$f"
-	done
-	if ! depmod -b "$stage" "$kver" >> "$OUT/stage.log" 2>&1; then
-		item fail "vm: depmod of the staged modules failed"
-		return 1
-	fi
+	: > "$OUT/stage.log"
+	install_stage vm "$SRC" "/lib/modules/$kver/build" \
+		"/lib/modules/$kver" "$stage" "$kver" "$OUT/stage.log"
 }
 
 # The debug kernel and our modules for it (prepare_debug): its install
@@ -208,7 +216,7 @@ stage_modules() {
 KERNEL_DIR=$SRC/tools/testing/kernel
 debug_root='' debug_stage=''
 prepare_debug() {
-	local kver d f t0
+	local kver t0
 	t0=$(date +%s)
 	if ! "$KERNEL_DIR/build.sh" --print > /dev/null 2>&1 &&
 	   [ "$debug_kernel" = 0 ]; then
@@ -243,29 +251,16 @@ prepare_debug() {
 		--exclude=/include/compat/probes/build \
 		"$SRC/" "$OUT/debug-src/"
 	debug_stage=$OUT/debug-stage
-	rm -rf "$debug_stage"
 	if ! make -C "$OUT/debug-src" KDIR="$debug_root/build" \
-		> "$OUT/debug-build.log" 2>&1 ||
-	   ! make -C "$debug_root/build" M="$OUT/debug-src" \
-		VFIO_SRC="$OUT/debug-src" INSTALL_MOD_PATH="$debug_stage" \
-		INSTALL_MOD_DIR=updates INSTALL_MOD_STRIP=1 \
-		modules_install >> "$OUT/debug-build.log" 2>&1; then
+		> "$OUT/debug-build.log" 2>&1; then
 		tail -n 30 "$OUT/debug-build.log"
 		item fail "debug VM: our modules do not build against the" \
 			"debug kernel (see $OUT/debug-build.log)"
 		return 1
 	fi
-	# depmod here, as stage_modules does.
-	d=$debug_stage/lib/modules/$kver
-	for f in kernel modules.order modules.builtin \
-		 modules.builtin.modinfo; do
-		ln -sfn "$debug_root/lib/modules/$kver/$f" "$d/$f"
-	done
-	if ! depmod -b "$debug_stage" "$kver" >> "$OUT/debug-build.log" 2>&1
-	then
-		item fail "debug VM: depmod of the staged modules failed"
-		return 1
-	fi
+	install_stage "debug VM" "$OUT/debug-src" "$debug_root/build" \
+		"$debug_root/lib/modules/$kver" "$debug_stage" "$kver" \
+		"$OUT/debug-build.log" || return 1
 	item pass "debug VM: our modules build against $kver" \
 		"($(( $(date +%s) - t0 ))s)"
 }
