@@ -121,22 +121,20 @@ if t_holder h -r device "$edu"; then
 	t_bg_write unb "$edu" "$unbind"
 	t_check "2: the REQ eventfd fires at once" \
 		t_holder_wait h '^req' "$soon"
-	t0=$(date +%s)
 	t_check "2: unbind blocks while the holder ignores it" t_bg_alive unb
 	t_check "2: the device fd still works meanwhile (config read)" \
 		t_holder_wait h '^alive 0x11e81234$' "$soon"
-	sleep 4
-	n=$(t_holder_count h '^req')
-	t_check "2: no second request within 4 s ($n so far)" test "$n" = 1
+	# The holder stamps each request, so a slow guest cannot blur the
+	# interval (upstream resends every 10 s).
 	i=0
-	while [ "$(t_holder_count h '^req')" -lt 2 ] && [ $i -lt 160 ]; do
+	while [ "$(t_holder_count h '^req')" -lt 2 ] && [ $i -lt 250 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	dt=$(($(date +%s) - t0))
-	n=$(t_holder_count h '^req')
-	t_check "2: the request is sent again, ${dt} s after the first (8-16 s expected)" \
-		test "$n" -ge 2 -a "$dt" -ge 8 -a "$dt" -le 16
+	ms=$(sed -n 's/^req [0-9]* at //p' "$T_TMP/h.out" | head -2 |
+		awk 'NR == 1 { a = $1 } NR == 2 { print $1 - a }')
+	t_check "2: the request is sent again, ${ms:-no} ms after the first (8-16 s expected)" \
+		test "${ms:-0}" -ge 8000 -a "${ms:-0}" -le 16000
 	t_check "2: unbind still blocked after the second request" t_bg_alive unb
 	t_check "2: holder closes cleanly" t_holder_stop h
 	unbind_done "$soon" "2: unbind completes right after the holder closed"

@@ -13,11 +13,11 @@
  *                                   GET_DEVICE_FD (GET_INFO on it)
  *       -r  register an eventfd on VFIO_PCI_REQ_IRQ_INDEX (the kernel
  *           signals it when it wants the device back: unbind, remove)
- *           and, while waiting (-w), print "req N" (N: the eventfd
- *           count read) each time it fires, then "alive 0xV": the
- *           device still answers (V: config dword 0 read through the
- *           device fd, or with -m BAR 0's first register); the request
- *           is ignored
+ *           and, while waiting (-w), print "req N at MS" (N: the eventfd
+ *           count read, MS: CLOCK_MONOTONIC in ms) each time it fires,
+ *           then "alive 0xV": the device still answers (V: config
+ *           dword 0 read through the device fd, or with -m BAR 0's
+ *           first register); the request is ignored
  *       -R  as -r, but honour the first request as QEMU does: unmap and
  *           close everything, print "closed", exit
  *       -m  mmap BAR 0, print "bar0 0xV" (its first 32-bit register read
@@ -59,6 +59,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 #include <linux/vfio.h>
@@ -336,6 +337,7 @@ static int wait_loop(const sigset_t *set, bool honour)
 	};
 	struct signalfd_siginfo si;
 	bool released = false;
+	struct timespec ts;
 	uint64_t n;
 
 	if (p[0].fd < 0)
@@ -359,7 +361,9 @@ static int wait_loop(const sigset_t *set, bool honour)
 		if (!(p[1].revents & POLLIN) ||
 		    read(req_fd, &n, sizeof(n)) != sizeof(n))
 			continue;
-		printf("req %llu\n", (unsigned long long)n);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		printf("req %llu at %lld\n", (unsigned long long)n,
+		       (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 		fflush(stdout);
 		report_alive();
 		if (honour)
