@@ -154,6 +154,20 @@ static struct cfk *cfk_new(struct kunit *test, unsigned int cfg_size)
 	return d;
 }
 
+/* A bare PCIe endpoint: one PCIe capability at 0x40, no extended one. */
+static struct cfk *cfk_new_pcie(struct kunit *test)
+{
+	struct cfk *d = cfk_new(test, PCI_CFG_SPACE_EXP_SIZE);
+
+	cfk_put(d, PCI_STATUS, 2, PCI_STATUS_CAP_LIST);
+	d->hw[PCI_CAPABILITY_LIST] = 0x40;
+	cfk_cap(d, 0x40, PCI_CAP_ID_EXP, 0);
+	cfk_put(d, 0x40 + PCI_EXP_FLAGS, 2, 2);
+	d->pdev.pcie_cap = 0x40;
+	d->pdev.pcie_flags_reg = 2;
+	return d;
+}
+
 /* The capability chain a PCIe endpoint might have. */
 static struct cfk *cfk_new_default(struct kunit *test)
 {
@@ -633,15 +647,9 @@ static void cfk_aer(struct kunit *test)
 /* The list must start at 0x100: a hidden first capability leaves a stub. */
 static void cfk_ecap_first_hidden(struct kunit *test)
 {
-	struct cfk *d = cfk_new(test, PCI_CFG_SPACE_EXP_SIZE);
+	struct cfk *d = cfk_new_pcie(test);
 	u32 hdr;
 
-	cfk_put(d, PCI_STATUS, 2, PCI_STATUS_CAP_LIST);
-	d->hw[PCI_CAPABILITY_LIST] = 0x40;
-	cfk_cap(d, 0x40, PCI_CAP_ID_EXP, 0);
-	cfk_put(d, 0x40 + PCI_EXP_FLAGS, 2, 2);
-	d->pdev.pcie_cap = 0x40;
-	d->pdev.pcie_flags_reg = 2;
 	cfk_ecap(d, 0x100, PCI_EXT_CAP_ID_L1SS, 1, 0x140);
 	cfk_ecap(d, 0x140, PCI_EXT_CAP_ID_DSN, 1, 0);
 	cfk_start(d);
@@ -658,13 +666,7 @@ static void cfk_ecap_first_hidden(struct kunit *test)
 			PCI_EXT_CAP_ID_DSN);
 
 	/* Only hidden ones: an empty list, a zero header. */
-	d = cfk_new(test, PCI_CFG_SPACE_EXP_SIZE);
-	cfk_put(d, PCI_STATUS, 2, PCI_STATUS_CAP_LIST);
-	d->hw[PCI_CAPABILITY_LIST] = 0x40;
-	cfk_cap(d, 0x40, PCI_CAP_ID_EXP, 0);
-	cfk_put(d, 0x40 + PCI_EXP_FLAGS, 2, 2);
-	d->pdev.pcie_cap = 0x40;
-	d->pdev.pcie_flags_reg = 2;
+	d = cfk_new_pcie(test);
 	cfk_ecap(d, 0x100, PCI_EXT_CAP_ID_L1SS, 1, 0);
 	cfk_start(d);
 	KUNIT_EXPECT_EQ(test, cfk_rd(d, 0x100, 4), 0);

@@ -639,12 +639,28 @@ static void t1k_get_info(struct kunit *test)
 /* The ioctl table: argsz, flags, unknown commands, v2-only commands. */
 static void t1k_ioctl_checks(struct kunit *test)
 {
+	/* @bare: asked before SET_IOMMU (no iommu_data yet). */
+	static const struct {
+		unsigned long ext;
+		bool bare;
+		long want;
+	} exts[] = {
+		{ VFIO_TYPE1_IOMMU, false, 1 },
+		{ VFIO_TYPE1v2_IOMMU, false, 1 },
+		{ VFIO_UNMAP_ALL, false, 1 },
+		{ VFIO_UPDATE_VADDR, false, 1 },
+		{ VFIO_DMA_CC_IOMMU, false, 1 },
+		{ VFIO_SPAPR_TCE_IOMMU, false, 0 },
+		{ VFIO_UPDATE_VADDR, true, 0 },
+		{ VFIO_TYPE1v2_IOMMU, true, 1 },
+	};
 	struct t1_iommu *v2 = t1k_open(test, VFIO_TYPE1v2_IOMMU);
 	struct t1_iommu *v1 = t1k_open(test, VFIO_TYPE1_IOMMU);
 	struct vfio_iommu_type1_dma_unmap unmap = {};
 	struct vfio_iommu_type1_dirty_bitmap db = {};
 	struct vfio_iommu_type1_dma_map map = {};
 	struct vfio_iommu_type1_info info = {};
+	unsigned int i;
 
 	KUNIT_EXPECT_EQ(test, -ENOTTY,
 			t1k_ioctl(test, v2, VFIO_DEVICE_GET_INFO, 0));
@@ -708,22 +724,11 @@ static void t1k_ioctl_checks(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, v2->dirty_tracking);
 
 	/* Extensions, with no domain attached. */
-	KUNIT_EXPECT_EQ(test, 1L, t1_ioctl(v2, VFIO_CHECK_EXTENSION,
-					   VFIO_TYPE1_IOMMU));
-	KUNIT_EXPECT_EQ(test, 1L, t1_ioctl(v2, VFIO_CHECK_EXTENSION,
-					   VFIO_TYPE1v2_IOMMU));
-	KUNIT_EXPECT_EQ(test, 1L, t1_ioctl(v2, VFIO_CHECK_EXTENSION,
-					   VFIO_UNMAP_ALL));
-	KUNIT_EXPECT_EQ(test, 1L, t1_ioctl(v2, VFIO_CHECK_EXTENSION,
-					   VFIO_UPDATE_VADDR));
-	KUNIT_EXPECT_EQ(test, 1L, t1_ioctl(v2, VFIO_CHECK_EXTENSION,
-					   VFIO_DMA_CC_IOMMU));
-	KUNIT_EXPECT_EQ(test, 0L, t1_ioctl(v2, VFIO_CHECK_EXTENSION,
-					   VFIO_SPAPR_TCE_IOMMU));
-	KUNIT_EXPECT_EQ(test, 0L, t1_ioctl(NULL, VFIO_CHECK_EXTENSION,
-					   VFIO_UPDATE_VADDR));
-	KUNIT_EXPECT_EQ(test, 1L, t1_ioctl(NULL, VFIO_CHECK_EXTENSION,
-					   VFIO_TYPE1v2_IOMMU));
+	for (i = 0; i < ARRAY_SIZE(exts); i++)
+		KUNIT_EXPECT_EQ_MSG(test, exts[i].want,
+				    t1_ioctl(exts[i].bare ? NULL : v2,
+					     VFIO_CHECK_EXTENSION, exts[i].ext),
+				    "extension %lu", exts[i].ext);
 }
 
 /* Offsets in the user page: a request, then the user bitmap. */

@@ -101,6 +101,24 @@ mkdir -p "$OUT"
 start=$(date +%s)
 
 # ---------------------------------------------------------------------------
+# The debug kernel (tools/testing/kernel/build.sh), when the debug VM will
+# boot and it is not cached: its cold build takes ~40 CPU-minutes, so it
+# starts now and runs (at nice 19) beside the build, the style gates and
+# the other VMs, which keep their CPU. prepare_debug waits for it.
+
+KERNEL_DIR=$SRC/tools/testing/kernel
+debug_pid=''
+if [ $do_vm = 1 ] && [ $recount = 0 ] &&
+   { [ -z "$only_vms" ] || [[ " $only_vms " == *" debug "* ]]; } &&
+   { [ "$debug_kernel" = 1 ] ||
+     "$KERNEL_DIR/build.sh" --print > /dev/null 2>&1; } &&
+   [ -n "$(VFIO_SRC="$SRC" sh "$VM/run-tests.sh" --list debug "$@")" ]; then
+	"$KERNEL_DIR/build.sh" > "$OUT/debug-kernel.root" \
+		2> "$OUT/debug-kernel.log" < /dev/null &
+	debug_pid=$!
+fi
+
+# ---------------------------------------------------------------------------
 # Build: the module set, then the userspace test programs (and the
 # helpers of the VM shell tests).
 
@@ -165,15 +183,23 @@ fi
 #            an IOMMU group (vfio's unsafe noiommu mode); results in
 #            $OUT/vm-noiommu, items named "noiommu VM: ..."
 #   debug    the debug kernel (tools/testing/kernel/build.sh, built once
-#            and cached); our modules built for it from a copy of the
-#            tree and always staged; first item our KUnit suites
-#            (kernel/kunit-run.sh), last a kmemleak scan (run-tests.sh);
-#            results in $OUT/vm-debug, items named "debug VM: ..."
+#            and cached, a cold build started with the check); our
+#            modules built for it from a copy of the tree and always
+#            staged; two guests side by side (run_debug), each with a
+#            kmemleak scan last (run-tests.sh): KUnit (kernel/kunit-run.sh)
+#            and most C selftests in $OUT/vm-debug, items "debug VM: ...",
+#            the rest in $OUT/vm-debug2, items "debug VM 2: ..."
 
 vm_flavours="iommu noiommu debug"
 
 vm_dir() { if [ "$1" = iommu ]; then echo "$OUT"; else echo "$OUT/vm-$1"; fi; }
-vm_label() { [ "$1" = iommu ] || echo "$1 VM: "; }
+vm_label() {
+	case $1 in
+	iommu) ;;
+	debug2) echo "debug VM 2: " ;;
+	*) echo "$1 VM: " ;;
+	esac
+}
 
 # install_stage LABEL TREE KDIR MODDIR STAGE KVER LOG: modules_install
 # of TREE (built for KDIR) under STAGE, then depmod over MODDIR's
@@ -213,22 +239,20 @@ stage_modules() {
 
 # The debug kernel and our modules for it (prepare_debug): its install
 # root, and the staged modules ("" with --stack intree).
-KERNEL_DIR=$SRC/tools/testing/kernel
 debug_root='' debug_stage=''
 prepare_debug() {
 	local kver t0
 	t0=$(date +%s)
-	if ! "$KERNEL_DIR/build.sh" --print > /dev/null 2>&1 &&
-	   [ "$debug_kernel" = 0 ]; then
+	if [ -z "$debug_pid" ]; then
 		item skip "debug VM: not run: the debug kernel is not built" \
 			"and --no-debug/VFIO_DEBUG_KERNEL=0 forbids building it" \
 			"(tools/testing/kernel/build.sh)"
 		return 1
 	fi
-	echo "check: debug kernel (tools/testing/kernel/build.sh; a cold" \
-		"build takes long, log: $OUT/debug-kernel.log)"
-	debug_root=$("$KERNEL_DIR/build.sh" 2> "$OUT/debug-kernel.log" |
-		tail -n 1)
+	echo "check: waiting for the debug kernel (kernel/build.sh, started" \
+		"with the check; log: $OUT/debug-kernel.log)"
+	wait "$debug_pid"
+	debug_root=$(tail -n 1 "$OUT/debug-kernel.root")
 	if [ ! -f "$debug_root/.complete" ]; then
 		tail -n 20 "$OUT/debug-kernel.log"
 		item fail "debug VM: the debug kernel did not build" \
@@ -236,7 +260,8 @@ prepare_debug() {
 		return 1
 	fi
 	kver=$(cat "$debug_root/kver")
-	echo "check: debug kernel $kver in $debug_root ($(( $(date +%s) - t0 ))s)"
+	echo "check: debug kernel $kver in $debug_root (waited" \
+		"$(( $(date +%s) - t0 ))s)"
 	[ "$stack" = ours ] || return 0
 
 	# Our modules, built from a private copy: building in the tree
@@ -251,12 +276,21 @@ prepare_debug() {
 		--exclude=/include/compat/probes/build \
 		"$SRC/" "$OUT/debug-src/"
 	debug_stage=$OUT/debug-stage
-	if ! make -C "$OUT/debug-src" KDIR="$debug_root/build" \
+	# With W=1 and sparse, as style.sh does against the stock headers:
+	# only here are the *_kunit.c files built.
+	if ! make -C "$OUT/debug-src" KDIR="$debug_root/build" W=1 C=2 \
 		> "$OUT/debug-build.log" 2>&1; then
 		tail -n 30 "$OUT/debug-build.log"
 		item fail "debug VM: our modules do not build against the" \
 			"debug kernel (see $OUT/debug-build.log)"
 		return 1
+	fi
+	if grep -E 'warning:|error:|WARNING:' "$OUT/debug-build.log"; then
+		item fail "debug VM: W=1 + sparse warnings building against" \
+			"the debug kernel (see $OUT/debug-build.log)"
+	else
+		item pass "debug VM: W=1 + sparse clean against the debug" \
+			"kernel (KUnit suites included)"
 	fi
 	install_stage "debug VM" "$OUT/debug-src" "$debug_root/build" \
 		"$debug_root/lib/modules/$kver" "$debug_stage" "$kver" \
@@ -265,17 +299,30 @@ prepare_debug() {
 		"($(( $(date +%s) - t0 ))s)"
 }
 
-# run_vm FLAVOUR TEST...
+# The debug VM's tests run in two guests side by side (each TCG guest
+# keeps one core busy; nothing else runs by then): the first boots with
+# our KUnit suites and the C selftests but these suites, the second with
+# these suites and the shell tests. VFIO_DEBUG_SHARDS=1 (or a
+# VFIO_SELFTESTS choice) keeps one guest.
+debug2_suites="irq"
+debug_shards=${VFIO_DEBUG_SHARDS:-2}
+[ -z "${VFIO_SELFTESTS:-}" ] || debug_shards=1
+
+# run_vm FLAVOUR TEST... (FLAVOUR debug2: the second debug guest)
 run_vm() {
-	local fl=$1 kver vmargs dtests
+	local fl=$1 kver vmargs dtests t sel=() rest=()
 	shift
 	vmargs=(--out "$(vm_dir "$fl")" --no-dmesg-check
-		-e "VFIO_STACK=$stack" -e "VFIO_TEST_VM=$fl")
-	if [ "$fl" = debug ]; then
+		-e "VFIO_STACK=$stack" -e "VFIO_TEST_VM=${fl%2}")
+	if [ "${fl%2}" = debug ]; then
 		# Always staged: `make install` in the guest would build in
 		# the tree (for the wrong kernel's objects).
 		vmargs+=(-e VFIO_INSTALL=staged)
 		[ -z "$debug_stage" ] || vmargs+=(-e "VFIO_STAGE=$debug_stage")
+	elif [ "$fl" = noiommu ] && [ -n "$stage" ]; then
+		# The iommu VM proves `make install`; here it would only
+		# cost 80 s of TCG.
+		vmargs+=(-e VFIO_INSTALL=staged -e "VFIO_STAGE=$stage")
 	else
 		vmargs+=(-e "VFIO_INSTALL=$install")
 		[ -z "$stage" ] || vmargs+=(-e "VFIO_STAGE=$stage")
@@ -300,16 +347,61 @@ run_vm() {
 		vmargs+=(--timeout "${VM_NOIOMMU_TIMEOUT:-600}"
 			 --append intel_iommu=off)
 		;;
-	debug)
+	debug|debug2)
 		# Our KUnit suites first, then the tests that opt in.
 		vmargs+=(--timeout "${VM_DEBUG_TIMEOUT:-1500}"
 			 --kernel "$debug_root")
 		mapfile -t dtests < <(VFIO_SRC="$SRC" \
 			sh "$VM/run-tests.sh" --list debug "$@")
-		set -- "$KERNEL_DIR/kunit-run.sh" "${dtests[@]}"
+		for t in "${dtests[@]}"; do
+			case $t in
+			*/run_selftests.sh) sel+=("$t") ;;
+			*) rest+=("$t") ;;
+			esac
+		done
+		if [ "$debug_shards" = 1 ]; then
+			set -- "$KERNEL_DIR/kunit-run.sh" "${dtests[@]}"
+		elif [ "$fl" = debug ]; then
+			vmargs+=(-e "VFIO_SELFTESTS_SKIP=$debug2_suites")
+			set -- "$KERNEL_DIR/kunit-run.sh" "${sel[@]}"
+		else
+			vmargs+=(-e "VFIO_SELFTESTS=$debug2_suites")
+			set -- "${sel[@]}" "${rest[@]}"
+		fi
 		;;
 	esac
 	"$VM/vm.sh" "${vmargs[@]}" -- /bin/sh "$VM/run-tests.sh" "$@"
+}
+
+# run_debug TEST...: the debug guests, side by side, under the machine's
+# VM lock (vm.sh's, taken here for both); sets vmrc and vmrc2. Their
+# consoles are printed one after the other at the end.
+run_debug() {
+	local lockdir p1 p2=''
+	lockdir=/run/lock
+	[ -w "$lockdir" ] || lockdir=${TMPDIR:-/tmp}
+	exec 7> "$lockdir/vfio-test-vm.lock"
+	if ! flock -n 7; then
+		echo "check: another test VM is running; waiting for it"
+		flock 7
+	fi
+	# Both guests would build the missing initramfs at once.
+	"$VM/vm.sh" --kernel "$debug_root" --initramfs > /dev/null
+	export VFIO_VM_LOCKED=1
+	mkdir -p "$(vm_dir debug)" "$(vm_dir debug2)"
+	run_vm debug "$@" > "$(vm_dir debug)/run.out" 2>&1 &
+	p1=$!
+	if [ "$debug_shards" != 1 ]; then
+		run_vm debug2 "$@" > "$(vm_dir debug2)/run.out" 2>&1 &
+		p2=$!
+	fi
+	vmrc=0 vmrc2=0
+	wait "$p1" || vmrc=$?
+	[ -z "$p2" ] || wait "$p2" || vmrc2=$?
+	unset VFIO_VM_LOCKED
+	exec 7>&-
+	cat "$(vm_dir debug)/run.out"
+	[ -z "$p2" ] || cat "$(vm_dir debug2)/run.out"
 }
 
 # parse_item SEQ NAME: TAP lines count one item each, else the exit status.
@@ -404,7 +496,7 @@ count_vm() {
 	# checking is enabled", ...) are no report.
 	ign=$kdir/ignore
 	: > "$ign"
-	[ "$fl" != debug ] ||
+	[ "${fl%2}" != debug ] ||
 		grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' \
 			"$KERNEL_DIR/dmesg-ignore.txt" > "$ign"
 
@@ -461,9 +553,11 @@ for fl in $vm_flavours; do
 done
 [ ${#boots[@]} -gt 0 ] || item fail "vm: no test to run"
 
-# The staging for the stock kernel (the debug VM has its own).
-if [ $recount = 0 ] && [ "$stack" = ours ] && [ "$install" = staged ] &&
-   [[ " ${boots[*]} " == *" iommu "* || " ${boots[*]} " == *" noiommu "* ]]
+# The staging for the stock kernel (the debug VM has its own; the noiommu
+# VM always uses it).
+if [ $recount = 0 ] && [ "$stack" = ours ] &&
+   { [[ " ${boots[*]} " == *" noiommu "* ]] ||
+     { [ "$install" = staged ] && [[ " ${boots[*]} " == *" iommu "* ]]; }; }
 then
 	stage_modules || summary
 fi
@@ -476,11 +570,20 @@ for fl in "${boots[@]}"; do
 	if [ $recount = 0 ] && [ "$fl" = debug ]; then
 		prepare_debug || continue
 	fi
-	vmrc=0 t0=$(date +%s)
-	[ $recount = 1 ] || run_vm "$fl" "$@" || vmrc=$?
+	vmrc=0 vmrc2=0 t0=$(date +%s)
+	if [ $recount = 1 ]; then
+		:
+	elif [ "$fl" = debug ]; then
+		run_debug "$@"
+	else
+		run_vm "$fl" "$@" || vmrc=$?
+	fi
 	[ $recount = 1 ] || echo "check: $fl VM: $(( $(date +%s) - t0 ))s"
 	section "results"
 	count_vm "$fl" "$vmrc"
+	if [ "$fl" = debug ] && [ -d "$(vm_dir debug2)/results" ]; then
+		count_vm debug2 "$vmrc2"
+	fi
 done
 
 echo "check: $(( $(date +%s) - start ))s"

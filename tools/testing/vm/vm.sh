@@ -198,12 +198,16 @@ fi
 # One VM at a time on this machine.
 
 # Machine-wide (not per checkout): 2 cores do not run two TCG guests well.
+# VFIO_VM_LOCKED=1: the caller holds this lock and runs at most one guest
+# per core (check.sh's debug VM shards).
 lockdir=/run/lock
 [ -w "$lockdir" ] || lockdir=${TMPDIR:-/tmp}
-exec 9> "$lockdir/vfio-test-vm.lock"
-if ! flock -n 9; then
-	log "another test VM is running; waiting for it"
-	flock 9
+if [ "${VFIO_VM_LOCKED:-0}" != 1 ]; then
+	exec 9> "$lockdir/vfio-test-vm.lock"
+	if ! flock -n 9; then
+		log "another test VM is running; waiting for it"
+		flock 9
+	fi
 fi
 
 case $1 in

@@ -20,8 +20,9 @@
 # device found.
 #
 # VFIO_SELFTESTS="SUITE..." runs only those programs, by suite name
-# (container group type1 edu_dma dma_fault irq device); vm.sh passes
-# VFIO_* variables into the test VM.
+# (container group type1 edu_dma dma_fault irq device),
+# VFIO_SELFTESTS_SKIP="SUITE..." all but those; vm.sh passes VFIO_*
+# variables into the test VM.
 
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${VFIO_SELFTESTS_BIN:-$here/build}
@@ -59,6 +60,9 @@ run() {
 	case " ${VFIO_SELFTESTS:-$suite} " in
 	*" $suite "*) ;;
 	*) return ;;
+	esac
+	case " ${VFIO_SELFTESTS_SKIP:-} " in
+	*" $suite "*) return ;;
 	esac
 	if [ ! -x "$prog" ]; then
 		n=$((n + 1)) fail=$((fail + 1))
