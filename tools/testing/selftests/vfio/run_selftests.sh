@@ -13,20 +13,24 @@
 #
 # BDFs: the devices to use. edu devices (1234:11e8) drive the container,
 # group, type1, edu_dma and dma_fault programs; every BDF is also given to
-# the device and irq programs (irq uses the first edu for INTx and the
-# first other device with MSI-X). Without arguments the test VM's BDF map
-# is used ($VFIO_EDU0 $VFIO_EDU1 $VFIO_NVME0 $VFIO_E1000E0
+# the device, irq and pm programs (irq uses the first edu for INTx and the
+# first other device with MSI-X; pm, without BDFs, its own default: the
+# first edu, $VFIO_NVME0 and $VFIO_E1000E0). Without arguments the test
+# VM's BDF map is used ($VFIO_EDU0 $VFIO_EDU1 $VFIO_NVME0 $VFIO_E1000E0
 # $VFIO_VIRTIO_NET0, see tools/testing/vm/guest-lib.sh), or else every edu
 # device found.
 #
 # VFIO_SELFTESTS="SUITE..." runs only those programs, by suite name
-# (container group type1 edu_dma dma_fault irq device),
+# (container group type1 edu_dma dma_fault irq device pm),
 # VFIO_SELFTESTS_SKIP="SUITE..." all but those; vm.sh passes VFIO_*
 # variables into the test VM.
 
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${VFIO_SELFTESTS_BIN:-$here/build}
 
+# pm's own default device list unless BDFs were given
+pm_default=0
+[ $# -eq 0 ] && pm_default=1
 if [ $# -eq 0 ]; then
 	for v in "${VFIO_EDU0:-}" "${VFIO_EDU1:-}" "${VFIO_NVME0:-}" \
 		 "${VFIO_E1000E0:-}" "${VFIO_VIRTIO_NET0:-}"; do
@@ -124,6 +128,11 @@ run() {
 	run dma_fault vfio_dma_fault_test $edu
 	run irq vfio_irq_test $all
 	run device vfio_device_test $all
+	if [ "$pm_default" = 1 ]; then
+		run pm vfio_pm_test
+	else
+		run pm vfio_pm_test $all
+	fi
 }
 
 echo "1..$n"

@@ -621,6 +621,7 @@ void vt_setup_devices(int argc, char **argv, int min_devs,
 	};
 	/* how many of env_devs each mode adds to the default */
 	size_t n_env = mode == VT_DEVS_ALL ? ARRAY_SIZE(env_devs) :
+		       mode == VT_DEVS_PM ? 2 :
 		       mode == VT_DEVS_EDU_NVME ? 1 : 0;
 	char bdfs[VT_MAX_DEVS][32];
 	int opt, n = 0, i;
@@ -640,6 +641,9 @@ void vt_setup_devices(int argc, char **argv, int min_devs,
 	if (!n) {
 		n = vt_find_pci(VT_EDU_VENDOR, VT_EDU_DEVICE, bdfs,
 				VT_MAX_DEVS);
+		/* one edu is enough where the others are not edus */
+		if (mode == VT_DEVS_PM && n > 1)
+			n = 1;
 		for (e = 0; e < n_env && n < VT_MAX_DEVS; e++) {
 			const char *v = getenv(env_devs[e]);
 			char path[PATH_MAX];

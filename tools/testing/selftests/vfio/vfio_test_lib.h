@@ -155,6 +155,8 @@ enum vt_devs_mode {
 	VT_DEVS_EDU,	/* edu devices only (others given with -d dropped) */
 	VT_DEVS_ALL,	/* default: edus + the test VM's BDF map */
 	VT_DEVS_EDU_NVME, /* -d takes any device; default: edus + $VFIO_NVME0 */
+	/* -d takes any device; default: the first edu, $VFIO_NVME0, $VFIO_E1000E0 */
+	VT_DEVS_PM,
 };
 
 /*
