@@ -17,7 +17,7 @@
 #                          instead of running `make install` in the VM
 #     --no-build, --no-style, --no-vm   skip that part
 #     --vm FLAVOUR,...     boot only these VM flavours (iommu, noiommu,
-#                          debug; default: each that has tests to run)
+#                          sriov, debug; default: each that has tests to run)
 #     --no-debug           do not build the debug kernel (VFIO_DEBUG_KERNEL=0):
 #                          the debug VM runs only if it is cached already
 #     --recount            only count the results of the last run again
@@ -182,6 +182,10 @@ fi
 #   noiommu  a short extra boot with intel_iommu=off, where no device has
 #            an IOMMU group (vfio's unsafe noiommu mode); results in
 #            $OUT/vm-noiommu, items named "noiommu VM: ..."
+#   sriov    QEMU 10 (tools/testing/vm/qemu10.sh, downloaded once and
+#            cached; skipped when it cannot be had) with an igb SR-IOV
+#            NIC added (vm.sh --sriov); results in $OUT/vm-sriov, items
+#            named "sriov VM: ..."
 #   debug    the debug kernel (tools/testing/kernel/build.sh, built once
 #            and cached, a cold build started with the check); our
 #            modules built for it from a copy of the tree and always
@@ -190,7 +194,7 @@ fi
 #            and most C selftests in $OUT/vm-debug, items "debug VM: ...",
 #            the rest in $OUT/vm-debug2, items "debug VM 2: ..."
 
-vm_flavours="iommu noiommu debug"
+vm_flavours="iommu noiommu sriov debug"
 
 vm_dir() { if [ "$1" = iommu ]; then echo "$OUT"; else echo "$OUT/vm-$1"; fi; }
 vm_label() {
@@ -308,6 +312,16 @@ debug2_suites="irq"
 debug_shards=${VFIO_DEBUG_SHARDS:-2}
 [ -z "${VFIO_SELFTESTS:-}" ] || debug_shards=1
 
+# The sriov VM's QEMU (qemu10.sh: cached, else a ~13 MB download).
+sriov_qemu=''
+prepare_sriov() {
+	sriov_qemu=$("$VM/qemu10.sh" 2> "$OUT/qemu10.log" | tail -n 1)
+	[ -n "$sriov_qemu" ] && return 0
+	item skip "sriov VM: not run: no QEMU 10 ($(tail -n 1 \
+		"$OUT/qemu10.log"); tools/testing/vm/qemu10.sh)"
+	return 1
+}
+
 # run_vm FLAVOUR TEST... (FLAVOUR debug2: the second debug guest)
 run_vm() {
 	local fl=$1 kver vmargs dtests t sel=() rest=()
@@ -319,7 +333,7 @@ run_vm() {
 		# the tree (for the wrong kernel's objects).
 		vmargs+=(-e VFIO_INSTALL=staged)
 		[ -z "$debug_stage" ] || vmargs+=(-e "VFIO_STAGE=$debug_stage")
-	elif [ "$fl" = noiommu ] && [ -n "$stage" ]; then
+	elif [[ " noiommu sriov " == *" $fl "* ]] && [ -n "$stage" ]; then
 		# The iommu VM proves `make install`; here it would only
 		# cost 80 s of TCG.
 		vmargs+=(-e VFIO_INSTALL=staged -e "VFIO_STAGE=$stage")
@@ -346,6 +360,10 @@ run_vm() {
 	noiommu)
 		vmargs+=(--timeout "${VM_NOIOMMU_TIMEOUT:-600}"
 			 --append intel_iommu=off)
+		;;
+	sriov)
+		vmargs+=(--timeout "${VM_SRIOV_TIMEOUT:-900}"
+			 --qemu "$sriov_qemu" --sriov)
 		;;
 	debug|debug2)
 		# Our KUnit suites first, then the tests that opt in.
@@ -554,9 +572,10 @@ done
 [ ${#boots[@]} -gt 0 ] || item fail "vm: no test to run"
 
 # The staging for the stock kernel (the debug VM has its own; the noiommu
-# VM always uses it).
+# and sriov VMs always use it).
 if [ $recount = 0 ] && [ "$stack" = ours ] &&
    { [[ " ${boots[*]} " == *" noiommu "* ]] ||
+     [[ " ${boots[*]} " == *" sriov "* ]] ||
      { [ "$install" = staged ] && [[ " ${boots[*]} " == *" iommu "* ]]; }; }
 then
 	stage_modules || summary
@@ -569,6 +588,9 @@ for fl in "${boots[@]}"; do
 	esac
 	if [ $recount = 0 ] && [ "$fl" = debug ]; then
 		prepare_debug || continue
+	fi
+	if [ $recount = 0 ] && [ "$fl" = sriov ]; then
+		prepare_sriov || continue
 	fi
 	vmrc=0 vmrc2=0 t0=$(date +%s)
 	if [ $recount = 1 ]; then

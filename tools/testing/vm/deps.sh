@@ -12,6 +12,8 @@
 #   - what building the debug kernel needs (tools/testing/kernel/build.sh):
 #     ccache, libssl-dev, zstd (Debian's config compresses the image with
 #     it), rsync; bc, flex, bison, libelf-dev, cpio are above
+#   - QEMU 10 for the sriov VM flavour (qemu10.sh: a ~13 MB download,
+#     cached; optional: without it check.sh skips that VM)
 
 set -eu
 
@@ -65,4 +67,9 @@ kver=${kernel##*/vmlinuz-}
 for f in "/lib/modules/$kver/modules.dep" "/lib/modules/$kver/build/Makefile"; do
 	[ -e "$f" ] || { say "missing $f"; exit 1; }
 done
+
+if ! sh "$(dirname "$0")/qemu10.sh" > /dev/null; then
+	say "warning: no QEMU 10 (tools/testing/vm/qemu10.sh): the sriov VM" \
+	    "flavour will be skipped"
+fi
 say "ok (kernel $kver)"

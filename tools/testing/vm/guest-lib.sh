@@ -31,6 +31,15 @@ VFIO_NVME0=0000:03:00.0
 VFIO_E1000E0=0000:04:00.0
 VFIO_VIRTIO_NET0=0000:05:00.0
 export VFIO_EDU0 VFIO_EDU1 VFIO_NVME0 VFIO_E1000E0 VFIO_VIRTIO_NET0
+# Only in the sriov flavour (vm.sh --sriov), so set only when present:
+# the igb PF (82576, 8086:10c9); its VFs come and go with sriov_numvfs
+# (read their BDFs from the PF's virtfnN links).
+if [ "$(cat /sys/bus/pci/devices/0000:06:00.0/vendor 2>/dev/null):$(cat \
+	/sys/bus/pci/devices/0000:06:00.0/device 2>/dev/null)" = 0x8086:0x10c9 ]
+then
+	VFIO_IGB0=0000:06:00.0
+	export VFIO_IGB0
+fi
 
 VFIO_SRC=${VFIO_SRC:-$(cd "$(dirname "$0")/../../.." 2>/dev/null && pwd)}
 VFIO_STATE=/run/vfio-test

@@ -35,6 +35,8 @@ dmesg_check=1
 coldplug=1
 quiet=0
 extra_append=${VM_APPEND:-}
+qemu_root=${VFIO_QEMU_ROOT:-}
+sriov=0
 
 usage() {
 	cat <<EOF
@@ -57,6 +59,10 @@ usage: $0 [options] [--] COMMAND [ARG...]
   -q, --quiet           do not copy the console to stdout (log file only)
       --no-coldplug     do not load the native drivers of the PCI devices
       --no-dmesg-check  do not fail on kernel warnings
+      --qemu ROOT       run the QEMU unpacked under ROOT (qemu10.sh prints
+                        it; default: \$VFIO_QEMU_ROOT, else the system's)
+      --sriov           add an igb NIC (SR-IOV PF, QEMU 10 only) behind a
+                        sixth root port: bus 06, see README.md
       --initramfs       only build (or refresh) the cached initramfs
       --kver            print the kernel version the VM would boot
       --moddir          print the host directory of that kernel's modules
@@ -80,6 +86,8 @@ while [ $# -gt 0 ]; do
 	-q|--quiet) quiet=1; shift ;;
 	--no-coldplug) coldplug=0; shift ;;
 	--no-dmesg-check) dmesg_check=0; shift ;;
+	--qemu) qemu_root=$2; shift 2 ;;
+	--sriov) sriov=1; shift ;;
 	--initramfs) only_initramfs=1; shift ;;
 	--kver) only_initramfs=2; shift ;;
 	--moddir) only_initramfs=3; shift ;;
@@ -268,8 +276,21 @@ append="console=ttyS0,115200 rdinit=/init panic=-1 loglevel=5"
 append="$append intel_iommu=on mitigations=off log_buf_len=8M"
 append="$append 8250.nr_uarts=1 $extra_append"
 
+# --qemu ROOT: a QEMU unpacked outside the system (qemu10.sh). Its
+# modules are found through QEMU_MODULE_DIR only (else it loads the
+# system QEMU's and refuses them), its firmware through -L; Debian's
+# seabios (bios-256k.bin) is in the system's /usr/share/qemu.
+qemu=(qemu-system-x86_64)
+if [ -n "$qemu_root" ]; then
+	[ -x "$qemu_root/usr/bin/qemu-system-x86_64" ] ||
+		{ log "no usr/bin/qemu-system-x86_64 under '$qemu_root'"; exit 125; }
+	qemu=(env "QEMU_MODULE_DIR=$qemu_root/usr/lib/x86_64-linux-gnu/qemu"
+	      "$qemu_root/usr/bin/qemu-system-x86_64"
+	      -L "$qemu_root/usr/share/qemu" -L /usr/share/qemu)
+fi
+
 # shellcheck disable=SC2054 # commas are QEMU's
-qemu=(qemu-system-x86_64
+qemu+=(
 	-nodefaults -no-user-config -display none -vga none -monitor none
 	-no-reboot
 	-machine q35,kernel-irqchip=split
@@ -297,6 +318,17 @@ qemu=(qemu-system-x86_64
 	-netdev user,id=net1,restrict=on
 	-device virtio-net-pci,id=nic1,bus=rp5,addr=0x0,netdev=net1,disable-legacy=on,iommu_platform=on,romfile=
 )
+# --sriov: after the others, so that no BDF and no bus number above
+# moves. The PF is 0000:06:00.0; its VFs (sriov_numvfs) land on the same
+# bus (82576: first VF offset 0x80, stride 2: 06:10.0, 06:10.2, ...).
+if [ $sriov = 1 ]; then
+	# shellcheck disable=SC2054 # commas are QEMU's
+	qemu+=(
+	-device pcie-root-port,id=rp6,bus=pcie.0,addr=0x15,chassis=6,slot=6
+	-netdev user,id=net2,restrict=on
+	-device igb,id=igb0,bus=rp6,addr=0x0,netdev=net2,romfile=
+	)
+fi
 
 start=$(date +%s)
 # --foreground: QEMU stays in our process group (Ctrl-C reaches it).

@@ -8,9 +8,12 @@
  *   vfio_hold [-w] container        /dev/vfio/vfio (GET_API_VERSION)
  *   vfio_hold [-w] group BDF        /dev/vfio/N of the device's group
  *                                   (GET_STATUS)
- *   vfio_hold [-w] [-r|-R] [-m] device BDF
+ *   vfio_hold [-w] [-r|-R] [-m] [-t UUID] device BDF
  *                                   container + group + type1 +
  *                                   GET_DEVICE_FD (GET_INFO on it)
+ *       -t  open the device as "BDF vf_token=UUID" (an SR-IOV VF of a
+ *           PF on vfio-pci; on the PF, with no VF open, it sets the
+ *           token)
  *       -r  register an eventfd on VFIO_PCI_REQ_IRQ_INDEX (the kernel
  *           signals it when it wants the device back: unbind, remove)
  *           and, while waiting (-w), print "req N at MS" (N: the eventfd
@@ -138,12 +141,20 @@ static int open_session(const char *bdf, int *group)
 	return 0;
 }
 
+/* -t: the VF token passed with the device name. */
+static const char *vf_token;
+
 static int get_device(int group, const char *bdf)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
+	char name[128];
 	int dev;
 
-	dev = keep(ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf));
+	if (vf_token)
+		snprintf(name, sizeof(name), "%s vf_token=%s", bdf, vf_token);
+	else
+		snprintf(name, sizeof(name), "%s", bdf);
+	dev = keep(ioctl(group, VFIO_GROUP_GET_DEVICE_FD, name));
 	if (dev < 0)
 		return fail("VFIO_GROUP_GET_DEVICE_FD");
 	if (ioctl(dev, VFIO_DEVICE_GET_INFO, &info))
@@ -438,7 +449,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: vfio_hold [-w] container | group BDF | kvm BDF\n"
-		"       vfio_hold [-w] [-r|-R] [-m] device BDF\n"
+		"       vfio_hold [-w] [-r|-R] [-m] [-t UUID] device BDF\n"
 		"       vfio_hold status FD\n");
 	exit(2);
 }
@@ -451,21 +462,26 @@ int main(int argc, char **argv)
 	int ret;
 
 	for (; argc > 1 && argv[1][0] == '-'; argv++, argc--) {
-		if (!strcmp(argv[1], "-w"))
+		if (!strcmp(argv[1], "-t") && argc > 2) {
+			vf_token = argv[2];
+			argv++;
+			argc--;
+		} else if (!strcmp(argv[1], "-w")) {
 			wait_sig = true;
-		else if (!strcmp(argv[1], "-r"))
+		} else if (!strcmp(argv[1], "-r")) {
 			req = true;
-		else if (!strcmp(argv[1], "-R"))
+		} else if (!strcmp(argv[1], "-R")) {
 			req = honour = true;
-		else if (!strcmp(argv[1], "-m"))
+		} else if (!strcmp(argv[1], "-m")) {
 			map = true;
-		else
+		} else {
 			usage();
+		}
 	}
 	if (argc < 2)
 		usage();
 	what = argv[1];
-	if ((req || map) && strcmp(what, "device"))
+	if ((req || map || vf_token) && strcmp(what, "device"))
 		usage();
 
 	/* Block the signals first: one sent right after "ready" is kept. */
