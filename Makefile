@@ -35,6 +35,7 @@ KUNIT_MODULES := vfio_kunit vfio_iommu_type1_kunit vfio_pci_core_kunit
 KBUILD_ARGS := -C $(KDIR) M=$(SRC) VFIO_SRC=$(SRC)
 
 .PHONY: all modules probes clean install uninstall check demo style sparse \
+	print-kdir \
 	deps help bench
 
 all: modules
@@ -98,3 +99,8 @@ bench: deps
 
 help:
 	@sed -n '3,10p' Makefile
+
+# The kernel build directory chosen above, for the test modules' own
+# Makefiles (tools/testing/variant).
+print-kdir:
+	@echo $(KDIR)

@@ -132,8 +132,11 @@ if [ $do_build = 1 ]; then
 		item fail "build: modules (see $OUT/build.log)"
 		build_ok=0
 	fi
+	# tools/testing/variant: the sample variant driver (a test module
+	# on top of ours, staged with them) and its test's client.
 	for mk in "$SRC"/tools/testing/selftests/*/Makefile \
-		  "$SRC"/tools/testing/vm/tests/Makefile; do
+		  "$SRC"/tools/testing/vm/tests/Makefile \
+		  "$SRC"/tools/testing/variant/Makefile; do
 		[ -f "$mk" ] || continue
 		d=${mk%/Makefile}
 		n=build-${d##*/}
@@ -191,8 +194,9 @@ fi
 #            modules built for it from a copy of the tree and always
 #            staged; two guests side by side (run_debug), each with a
 #            kmemleak scan last (run-tests.sh): KUnit (kernel/kunit-run.sh)
-#            and most C selftests in $OUT/vm-debug, items "debug VM: ...",
-#            the rest in $OUT/vm-debug2, items "debug VM 2: ..."
+#            and the C selftests in $OUT/vm-debug, items "debug VM: ...",
+#            the rest (on QEMU 10 with the igb, as sriov, when it can be
+#            had) in $OUT/vm-debug2, items "debug VM 2: ..."
 
 vm_flavours="iommu noiommu sriov debug"
 
@@ -218,6 +222,15 @@ install_stage() {
 		tail -n 30 "$log"
 		item fail "$label: staging the modules failed ($log)"
 		return 1
+	fi
+	# The sample variant driver (tools/testing/variant), built for KDIR
+	# against TREE's Module.symvers when needed: a test module, never
+	# part of `make install`. Without it variant_test.sh fails alone.
+	if ! make -C "$tree/tools/testing/variant" KDIR="$kdir" \
+		VFIO_SRC="$tree" INSTALL_MOD_PATH="$st" modules_install \
+		>> "$log" 2>&1; then
+		tail -n 30 "$log"
+		item fail "$label: staging the variant test module failed ($log)"
 	fi
 	for f in kernel modules.order modules.builtin \
 		 modules.builtin.modinfo; do
@@ -305,10 +318,12 @@ prepare_debug() {
 
 # The debug VM's tests run in two guests side by side (each TCG guest
 # keeps one core busy; nothing else runs by then): the first boots with
-# our KUnit suites and the C selftests but these suites, the second with
-# these suites and the shell tests. VFIO_DEBUG_SHARDS=1 (or a
-# VFIO_SELFTESTS choice) keeps one guest.
-debug2_suites="irq"
+# our KUnit suites and the C selftests but debug2_suites, the second
+# with those suites (none: the halves weigh the same without) and the
+# other tests: the shell tests, the fault pass and, on QEMU 10 with the
+# sriov VM's igb when that QEMU can be had, the SR-IOV tests.
+# VFIO_DEBUG_SHARDS=1 (or a VFIO_SELFTESTS choice) keeps one guest.
+debug2_suites=""
 debug_shards=${VFIO_DEBUG_SHARDS:-2}
 [ -z "${VFIO_SELFTESTS:-}" ] || debug_shards=1
 
@@ -383,7 +398,14 @@ run_vm() {
 			vmargs+=(-e "VFIO_SELFTESTS_SKIP=$debug2_suites")
 			set -- "$KERNEL_DIR/kunit-run.sh" "${sel[@]}"
 		else
-			vmargs+=(-e "VFIO_SELFTESTS=$debug2_suites")
+			# The SR-IOV tests too: QEMU 10 with the igb.
+			[ -n "$sriov_qemu" ] || sriov_qemu=$("$VM/qemu10.sh" \
+				2> "$OUT/qemu10.log" | tail -n 1)
+			[ -z "$sriov_qemu" ] ||
+				vmargs+=(--qemu "$sriov_qemu" --sriov)
+			[ -z "$debug2_suites" ] || vmargs+=(-e \
+				"VFIO_SELFTESTS=$debug2_suites")
+			[ -n "$debug2_suites" ] || sel=()
 			set -- "${sel[@]}" "${rest[@]}"
 		fi
 		;;

@@ -27,7 +27,8 @@ mkdir -p "$out"
 files=$(git ls-files -co --exclude-standard -- \
 	'core/*.[ch]' 'group/*.[ch]' 'cdev/*.[ch]' 'iommufd/*.[ch]' \
 	'pci/*.[ch]' 'mdev/*.[ch]' 'platform/*.[ch]' 'virqfd/*.[ch]' \
-	'include/vfio/*.h' 'include/compat/probes/*.c' | sort -u)
+	'include/vfio/*.h' 'include/compat/probes/*.c' \
+	'tools/testing/variant/vfio_pci_variant_test.c' | sort -u)
 
 if [ -z "$src" ] || [ ! -f "$src/scripts/checkpatch.pl" ]; then
 	echo "not ok - checkpatch: linux-source-6.12 not unpacked (make deps)"
@@ -55,5 +56,18 @@ if ! make W=1 C=2 modules > "$out/build.log" 2>&1; then
 else
 	verdict "W=1 + sparse" 'warning:|error:|WARNING:' "$out/build.log" \
 		"no warnings"
+fi
+
+# The sample variant driver (a test module on top of the set, its own
+# Makefile), forced likewise.
+find tools/testing/variant -name '*.o' -delete 2>/dev/null
+if ! make -C tools/testing/variant W=1 C=2 modules \
+	> "$out/variant.log" 2>&1; then
+	tail -30 "$out/variant.log"
+	echo "not ok - variant module: W=1 + sparse build failed"
+	fail=1
+else
+	verdict "variant module: W=1 + sparse" 'warning:|error:|WARNING:' \
+		"$out/variant.log" "no warnings"
 fi
 exit $fail

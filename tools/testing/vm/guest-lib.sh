@@ -24,7 +24,8 @@
 # it lets go (upstream behaviour); these helpers give up after
 # $VFIO_UNBIND_WAIT seconds (default 20) instead of hanging.
 #
-# Fixed devices of the VM (see README.md):
+# Fixed devices of the VM (see README.md; VFIO_MF0/VFIO_MF1/VFIO_VGA0 and
+# VFIO_IGB0 only when the VM has them):
 VFIO_EDU0=0000:01:00.0
 VFIO_EDU1=0000:02:00.0
 VFIO_NVME0=0000:03:00.0
@@ -40,6 +41,30 @@ then
 	VFIO_IGB0=0000:06:00.0
 	export VFIO_IGB0
 fi
+# The two-function edu (functions .0 and .1 of one slot: one dev_set, one
+# IOMMU group), found by topology since its bus number depends on the
+# flavour (06, or 07 with --sriov), and the standard VGA (1234:1111, class
+# 0300, on the root bus). Set only when present.
+for _p in /sys/bus/pci/devices/*.0; do
+	[ "$(cat "$_p/vendor" 2>/dev/null):$(cat "$_p/device" 2>/dev/null)" = \
+		0x1234:0x11e8 ] || continue
+	_q=${_p%.0}.1
+	[ "$(cat "$_q/vendor" 2>/dev/null):$(cat "$_q/device" 2>/dev/null)" = \
+		0x1234:0x11e8 ] || continue
+	VFIO_MF0=${_p##*/}
+	VFIO_MF1=${_q##*/}
+	export VFIO_MF0 VFIO_MF1
+	break
+done
+for _p in /sys/bus/pci/devices/*; do
+	[ "$(cat "$_p/vendor" 2>/dev/null):$(cat "$_p/device" 2>/dev/null)" = \
+		0x1234:0x1111 ] || continue
+	case $(cat "$_p/class" 2>/dev/null) in 0x0300*) ;; *) continue ;; esac
+	VFIO_VGA0=${_p##*/}
+	export VFIO_VGA0
+	break
+done
+unset _p _q
 
 VFIO_SRC=${VFIO_SRC:-$(cd "$(dirname "$0")/../../.." 2>/dev/null && pwd)}
 VFIO_STATE=/run/vfio-test

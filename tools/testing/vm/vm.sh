@@ -271,10 +271,19 @@ shq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 # ---------------------------------------------------------------------------
 # The machine. Each test device sits behind its own PCIe root port (own
 # IOMMU group); bus numbers follow the root port order, see README.md.
+# The two-function edu (one slot, one group: edu has no ACS) sits behind
+# the last root port, 0x16, so it takes the bus after all the others
+# (06, or 07 with --sriov's port at 0x15) and no earlier bus number
+# moves; the VGA (no option ROM: nothing for the firmware to run) is on
+# the root bus, where its legacy ranges need no bridge VGA enable.
 
 append="console=ttyS0,115200 rdinit=/init panic=-1 loglevel=5"
 append="$append intel_iommu=on mitigations=off log_buf_len=8M"
-append="$append 8250.nr_uarts=1 $extra_append"
+append="$append 8250.nr_uarts=1"
+# The VGA stays without a driver, as edu: coldplug (modprobe -b) skips
+# bochs, whose DRM stack and fbcon would cost boot time and console
+# rendering under TCG for nothing.
+append="$append modprobe.blacklist=bochs $extra_append"
 
 # --qemu ROOT: a QEMU unpacked outside the system (qemu10.sh). Its
 # modules are found through QEMU_MODULE_DIR only (else it loads the
@@ -317,10 +326,15 @@ qemu+=(
 	-device e1000e,id=nic0,bus=rp4,addr=0x0,netdev=net0,romfile=
 	-netdev user,id=net1,restrict=on
 	-device virtio-net-pci,id=nic1,bus=rp5,addr=0x0,netdev=net1,disable-legacy=on,iommu_platform=on,romfile=
+	-device pcie-root-port,id=rp7,bus=pcie.0,addr=0x16,chassis=7,slot=7
+	-device edu,id=edu2,bus=rp7,addr=0x0.0,multifunction=on
+	-device edu,id=edu3,bus=rp7,addr=0x0.1
+	-device VGA,id=vga0,bus=pcie.0,addr=0x4,romfile=
 )
-# --sriov: after the others, so that no BDF and no bus number above
-# moves. The PF is 0000:06:00.0; its VFs (sriov_numvfs) land on the same
-# bus (82576: first VF offset 0x80, stride 2: 06:10.0, 06:10.2, ...).
+# --sriov: root port 0x15, after rp1-rp5, so that none of their BDFs
+# moves; the edu pair's bus (0x16) becomes 07. The PF is 0000:06:00.0;
+# its VFs (sriov_numvfs) land on the same bus (82576: first VF offset
+# 0x80, stride 2: 06:10.0, 06:10.2, ...).
 if [ $sriov = 1 ]; then
 	# shellcheck disable=SC2054 # commas are QEMU's
 	qemu+=(

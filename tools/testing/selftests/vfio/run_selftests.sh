@@ -15,13 +15,14 @@
 # group, type1, edu_dma and dma_fault programs; every BDF is also given to
 # the device, irq and pm programs (irq uses the first edu for INTx and the
 # first other device with MSI-X; pm, without BDFs, its own default: the
-# first edu, $VFIO_NVME0 and $VFIO_E1000E0). Without arguments the test
+# first edu, $VFIO_NVME0 and $VFIO_E1000E0; err, without BDFs,
+# $VFIO_E1000E0). Without arguments the test
 # VM's BDF map is used ($VFIO_EDU0 $VFIO_EDU1 $VFIO_NVME0 $VFIO_E1000E0
 # $VFIO_VIRTIO_NET0, see tools/testing/vm/guest-lib.sh), or else every edu
 # device found.
 #
 # VFIO_SELFTESTS="SUITE..." runs only those programs, by suite name
-# (container group type1 edu_dma dma_fault irq device pm),
+# (container group type1 edu_dma dma_fault irq device pm err devset vga),
 # VFIO_SELFTESTS_SKIP="SUITE..." all but those; vm.sh passes VFIO_*
 # variables into the test VM.
 
@@ -130,9 +131,14 @@ run() {
 	run device vfio_device_test $all
 	if [ "$pm_default" = 1 ]; then
 		run pm vfio_pm_test
+		run err vfio_err_test
 	else
 		run pm vfio_pm_test $all
+		run err vfio_err_test $all
 	fi
+	# their own devices: $VFIO_MF0/$VFIO_MF1 and $VFIO_VGA0 (skip without)
+	run devset vfio_devset_test
+	run vga vfio_vga_test
 }
 
 echo "1..$n"

@@ -1122,54 +1122,6 @@ static void methods_restore(void)
 			orig_methods);
 }
 
-/*
- * Slot and bus resets are counted with a kprobe event on pci_reset_bus()
- * (tracefs): kprobe_profile has its hit count while it is enabled.
- */
-#define TRACEFS		"/sys/kernel/tracing"
-#define KPROBE		"vfio_selftest_reset_bus"
-#define KPROBE_DIR	TRACEFS "/events/kprobes/" KPROBE
-
-static void kprobe_del(void)
-{
-	if (access(KPROBE_DIR, F_OK))
-		return;
-	vt_sysfs_write(KPROBE_DIR "/enable", "0");
-	vt_sysfs_write(TRACEFS "/kprobe_events", "-:kprobes/" KPROBE);
-}
-
-static bool kprobe_add(void)
-{
-	kprobe_del();
-	if (vt_sysfs_write(TRACEFS "/kprobe_events",
-			   "p:kprobes/" KPROBE " pci_reset_bus") ||
-	    vt_sysfs_write(KPROBE_DIR "/enable", "1")) {
-		kprobe_del();
-		return false;
-	}
-	return true;
-}
-
-static long kprobe_hits(void)
-{
-	unsigned long hit, miss;
-	char name[128];
-	long n = -1;
-	FILE *f;
-
-	f = fopen(TRACEFS "/kprobe_profile", "re");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%127s %lu %lu", name, &hit, &miss) == 3) {
-		if (!strcmp(name, KPROBE)) {
-			n = hit;
-			break;
-		}
-	}
-	fclose(f);
-	return n;
-}
-
 /* A PCI Express device? Read from sysfs: no open (and reset) needed. */
 static bool sysfs_is_pcie(void)
 {
@@ -1323,7 +1275,7 @@ static void t_last_close_reset(void)
 		vt_skip("no slot or bus reset on the root bus");
 	if (!have_methods || !orig_methods[0])
 		vt_skip("no reset method to disable");
-	probe = kprobe_add();
+	probe = vt_reset_probe_add();
 	has_reg = reset_register(&reg, &val);
 	if (!probe && !has_reg)
 		vt_skip("no kprobe on pci_reset_bus and no known register");
@@ -1332,10 +1284,10 @@ static void t_last_close_reset(void)
 	vt_session_open(&s, cur, VFIO_TYPE1v2_IOMMU, false);
 
 	/* the function reset works: closing needs no bus reset */
-	h0 = kprobe_hits();
+	h0 = vt_reset_probe_hits();
 	dev = vt_get_device(s.group, cur->bdf);
 	vt_close(dev);
-	h = kprobe_hits();
+	h = vt_reset_probe_hits();
 	if (probe)
 		VT_EXPECT(h == h0, "%ld pci_reset_bus() after a clean close",
 			  h - h0);
@@ -1346,7 +1298,7 @@ static void t_last_close_reset(void)
 	 */
 	if (sysfs_is_pcie() && !has_reg) {
 		vt_diag("PCIe: bus reset at last close checked on e1000e only");
-		kprobe_del();
+		vt_reset_probe_del();
 		return;
 	}
 
@@ -1360,9 +1312,9 @@ static void t_last_close_reset(void)
 		vt_wr32(dev, bar0 + reg, val);
 		VT_EXPECT_EQ(vt_rd32(dev, bar0 + reg), val);
 	}
-	h0 = kprobe_hits();
+	h0 = vt_reset_probe_hits();
 	vt_close(dev);
-	h = kprobe_hits();
+	h = vt_reset_probe_hits();
 	if (probe)
 		VT_EXPECT(h == h0 + 1, "%ld pci_reset_bus() at the last close",
 			  h - h0);
@@ -1374,16 +1326,16 @@ static void t_last_close_reset(void)
 		VT_EXPECT(vt_rd32(dev, bar0 + reg) == 0,
 			  "register 0x%x survived the bus reset: 0x%x", reg,
 			  vt_rd32(dev, bar0 + reg));
-		h0 = kprobe_hits();
+		h0 = vt_reset_probe_hits();
 		vt_close(dev);
-		h = kprobe_hits();
+		h = vt_reset_probe_hits();
 		if (probe)
 			VT_EXPECT(h == h0 + 1,
 				  "%ld pci_reset_bus() at the second close",
 				  h - h0);
 	}
 	methods_restore();
-	kprobe_del();
+	vt_reset_probe_del();
 }
 
 /* --------------------------------------------------------- features etc */
@@ -1425,10 +1377,24 @@ static int feature_arg(int dev, uint32_t flags, const void *data,
 #define LP_WAKEUP	VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP
 #define LP_EXIT		VFIO_DEVICE_FEATURE_LOW_POWER_EXIT
 
+/* Features a driver without migration or dirty-tracking ops lacks. */
+static const uint32_t no_ops[] = {
+	F_PROBE | F_GET | VFIO_DEVICE_FEATURE_MIGRATION,
+	F_PROBE | VFIO_DEVICE_FEATURE_MIGRATION,
+	F_PROBE | F_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+	F_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+	F_PROBE | F_SET | VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
+	F_PROBE | F_SET | VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP,
+	F_SET | VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP,
+	F_PROBE | F_GET | VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
+	F_PROBE | F_GET | VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
+};
+
 /* Header checks, PROBE, and the features a plain vfio-pci device lacks. */
 static void feature_probes(int dev)
 {
 	uint8_t token[16] = { 0 };
+	size_t i;
 	bool pf = sysfs_has("sriov_totalvfs");
 
 	VT_EXPECT_EQ(feature(dev, F_PROBE | F_GET |
@@ -1442,30 +1408,8 @@ static void feature_probes(int dev)
 	 * Not a migration / dirty tracking capable driver: the core says
 	 * so before it looks at GET/SET/PROBE or argsz.
 	 */
-	VT_EXPECT_EQ(feature(dev, F_PROBE | F_GET |
-			     VFIO_DEVICE_FEATURE_MIGRATION, 0), -ENOTTY);
-	VT_EXPECT_EQ(feature(dev, F_PROBE | VFIO_DEVICE_FEATURE_MIGRATION, 0),
-		     -ENOTTY);
-	VT_EXPECT_EQ(feature(dev, F_PROBE | F_SET |
-			     VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, 0),
-		     -ENOTTY);
-	VT_EXPECT_EQ(feature(dev, F_SET |
-			     VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, 0),
-		     -ENOTTY);
-	VT_EXPECT_EQ(feature(dev, F_PROBE | F_SET |
-			     VFIO_DEVICE_FEATURE_DMA_LOGGING_START, 0),
-		     -ENOTTY);
-	VT_EXPECT_EQ(feature(dev, F_PROBE | F_SET |
-			     VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, 0),
-		     -ENOTTY);
-	VT_EXPECT_EQ(feature(dev, F_SET |
-			     VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, 0),
-		     -ENOTTY);
-	VT_EXPECT_EQ(feature(dev, F_PROBE | F_GET |
-			     VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT, 0),
-		     -ENOTTY);
-	VT_EXPECT_EQ(feature(dev, F_PROBE | F_GET |
-			     VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, 0), -ENOTTY);
+	for (i = 0; i < ARRAY_SIZE(no_ops); i++)
+		VT_EXPECT_EQ(feature(dev, no_ops[i], 0), -ENOTTY);
 	VT_EXPECT_EQ(feature(dev, F_PROBE | F_GET | 0xffff, 0), -ENOTTY);
 
 	/* VF token: a PF's feature only, and never readable */
@@ -1634,7 +1578,7 @@ static void use_device(const struct vt_dev *d)
 static void after_each(void)
 {
 	methods_restore();
-	kprobe_del();
+	vt_reset_probe_del();
 }
 
 int main(int argc, char **argv)

@@ -384,31 +384,6 @@ static bool pci_enabled(const struct vt_dev *d)
 	return vt_sysfs_read_num(path) > 0;
 }
 
-static bool has_msix(const struct vt_dev *d)
-{
-	char path[PATH_MAX];
-	uint8_t cfg[256];
-	unsigned int pos, guard;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", d->bdf);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = pread(fd, cfg, sizeof(cfg), 0);
-	close(fd);
-	if (n != sizeof(cfg) || !(cfg[0x06] & 0x10))
-		return false;
-	pos = cfg[0x34] & 0xfc;
-	for (guard = 0; pos && guard < 48; guard++) {
-		if (cfg[pos] == PCI_CAP_ID_MSIX)
-			return true;
-		pos = cfg[pos + 1] & 0xfc;
-	}
-	return false;
-}
-
 static uint64_t unmap_size(int c, uint64_t iova, uint64_t size)
 {
 	uint64_t done = 0;
@@ -1802,7 +1777,8 @@ static void setup(void)
 	edu1 = vt_first_edu(1);
 	dev_edu = edu1 ? edu1 : edu0;
 	for (i = 0; i < vt_ndevs && !msix_dev; i++)
-		if (!vt_dev_is_edu(&vt_devs[i]) && has_msix(&vt_devs[i]))
+		if (!vt_dev_is_edu(&vt_devs[i]) &&
+		    vt_pci_has_cap(vt_devs[i].bdf, PCI_CAP_ID_MSIX))
 			msix_dev = &vt_devs[i];
 	if (!edu0) {
 		printf("1..0 # SKIP needs an edu device (1234:11e8)\n");

@@ -60,27 +60,11 @@ static const struct vt_dev *edu, *msix_dev;
 
 /* ------------------------------------------------------------ helpers */
 
-/* Read the device's real config space (the host's view, not vfio's). */
-static int phys_cfg(const char *bdf, unsigned int off, void *buf, size_t len)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = pread(fd, buf, len, off);
-	close(fd);
-	return n == (ssize_t)len ? 0 : -EIO;
-}
-
 static uint16_t phys_cfg16(unsigned int off)
 {
 	uint16_t v;
 
-	if (phys_cfg(edu->bdf, off, &v, sizeof(v)))
+	if (vt_phys_cfg(edu->bdf, off, &v, sizeof(v)))
 		vt_fatal("%s: cannot read config space via sysfs", edu->bdf);
 	return v;
 }
@@ -94,22 +78,6 @@ static bool phys_masked(void)
 static bool phys_asserting(void)
 {
 	return phys_cfg16(0x06) & PCI_STATUS_INTERRUPT;
-}
-
-static bool has_msix(const char *bdf)
-{
-	uint8_t cfg[256];
-	unsigned int pos, guard;
-
-	if (phys_cfg(bdf, 0, cfg, sizeof(cfg)) || !(cfg[0x06] & 0x10))
-		return false;
-	pos = cfg[0x34] & 0xfc;
-	for (guard = 0; pos && guard < 48; guard++) {
-		if (cfg[pos] == PCI_CAP_ID_MSIX)
-			return true;
-		pos = cfg[pos + 1] & 0xfc;
-	}
-	return false;
 }
 
 static void signal_efd(int efd)
@@ -923,7 +891,8 @@ static void setup(void)
 
 	edu = vt_first_edu(0);
 	for (i = 0; i < vt_ndevs && !msix_dev; i++) {
-		if (!vt_dev_is_edu(&vt_devs[i]) && has_msix(vt_devs[i].bdf))
+		if (!vt_dev_is_edu(&vt_devs[i]) &&
+		    vt_pci_has_cap(vt_devs[i].bdf, PCI_CAP_ID_MSIX))
 			msix_dev = &vt_devs[i];
 	}
 	vt_diag("INTx tests: %s; MSI-X tests: %s", edu ? edu->bdf : "none",

@@ -18,7 +18,10 @@
  *   unbind and rebind: usage count balanced;
  * - the user's own PMCSR D3hot write, then entry and exit: D0 at the end;
  * - INTx (edu): the user's mask survives a suspend, an unmasked line is
- *   unmasked again after it.
+ *   unmasked again after it;
+ * - VFIO_DEVICE_RESET and PCI_HOT_RESET in low power: the ioctl wakes the
+ *   device, it suspends again afterwards with low power still engaged
+ *   (with the wakeup eventfd: signalled, low power ended).
  *
  * With vfio-pci's disable_idle_d3=1 (tools/testing/vm/tests/pm_test.sh)
  * a closed device stays active in D0 instead; low power works the same.
@@ -48,6 +51,7 @@
 #define PCI_BAR0		0x10
 #define PCI_CAP_ID_PM		0x01
 #define PCI_CAP_ID_MSIX		0x11
+#define PCI_CAP_ID_EXP		0x10
 #define PCI_PM_CTRL		4
 #define PCI_PM_STATE_MASK	0x3
 #define PCI_D3HOT		0x3
@@ -630,6 +634,121 @@ static void t_user_d3hot(void)
 	closed_idle("closed");
 }
 
+/* ----------------------------------------------- resets in low power */
+
+static bool reset_works(struct pm_dev *d)
+{
+	struct vfio_device_info di = { .argsz = sizeof(di) };
+
+	VT_OK_FATAL(ioctl(d->dev, VFIO_DEVICE_GET_INFO, &di));
+	return di.flags & VFIO_DEVICE_FLAGS_RESET;
+}
+
+/*
+ * VFIO_DEVICE_RESET while low power is engaged: the ioctl wakes the
+ * device for its duration (the core resumes around every ioctl), the
+ * reset runs in D0 and the device suspends again afterwards, still in
+ * low power (a second entry is refused). With the wakeup eventfd the
+ * resume ends low power instead and signals it. COMMAND and the BARs
+ * survive (the PCI core saves and restores them around the reset).
+ */
+static void t_reset_in_lowpower(void)
+{
+	struct cfg_snap before;
+	struct pm_dev d;
+	int efd;
+
+	pm_open(&d);
+	if (!reset_works(&d)) {
+		VT_OK(lp_entry(&d));
+		wait_suspended("after entry");
+		VT_ERRNO(ioctl(d.dev, VFIO_DEVICE_RESET), EINVAL);
+		wait_suspended("after the refused RESET");
+		VT_OK(lp_exit(&d));
+		pm_close(&d);
+		vt_skip("no VFIO_DEVICE_FLAGS_RESET: RESET EINVAL in low power too");
+	}
+	vt_cfg_wr16(d.dev, PCI_COMMAND, vt_cfg_rd16(d.dev, PCI_COMMAND) |
+		    PCI_COMMAND_MEMORY);
+	cfg_snap(&d, &before);
+
+	VT_OK(lp_entry(&d));
+	wait_suspended("after entry");
+	VT_OK(ioctl(d.dev, VFIO_DEVICE_RESET));
+	wait_suspended("after RESET in low power");
+	usage_is(0, "after RESET in low power");
+	VT_EXPECT_EQ(lp_entry(&d), -EINVAL);
+	VT_OK(ioctl(d.dev, VFIO_DEVICE_RESET));
+	wait_suspended("after a second RESET in low power");
+	VT_OK(lp_exit(&d));
+	stays_active("after LOW_POWER_EXIT");
+	usage_is(1, "after LOW_POWER_EXIT");
+	VT_EXPECT_EQ(vt_cfg_rd16(d.dev, 0), cur->vendor);
+	cfg_same(&d, &before, "after RESET in low power and exit");
+
+	/* with wakeup: the ioctl's resume signals and ends low power */
+	efd = vt_eventfd();
+	VT_OK(lp_entry_wake(&d, efd));
+	wait_suspended("after entry with wakeup");
+	VT_OK(ioctl(d.dev, VFIO_DEVICE_RESET));
+	efd_is(efd, 1, "RESET in low power with wakeup");
+	stays_active("after RESET woke it");
+	VT_OK(lp_entry(&d));
+	wait_suspended("entry again after the wakeup");
+	VT_OK(lp_exit(&d));
+	stays_active("after the last exit");
+	efd_is(efd, 0, "entry without wakeup, exit");
+	VT_EXPECT_EQ(vt_cfg_rd16(d.dev, 0), cur->vendor);
+	pm_close(&d);
+	closed_idle("closed");
+}
+
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET while low power is engaged: as RESET, the
+ * ioctl runs with the device awake and it suspends again afterwards,
+ * still in low power. Behind QEMU's PCIe root ports a bus reset of a
+ * PCIe device ends in ENOTTY (the link does not come back in time, see
+ * vfio_device_test hot_reset): then only the suspend afterwards is
+ * checked.
+ */
+static void t_hot_reset_in_lowpower(void)
+{
+	struct {
+		struct vfio_pci_hot_reset h;
+		int32_t fd;
+	} b;
+	struct pm_dev d;
+	int r, err;
+
+	pm_open(&d);
+	memset(&b, 0, sizeof(b));
+	b.h.argsz = sizeof(b);
+	b.h.count = 1;
+	b.fd = d.s.group;
+
+	VT_OK(lp_entry(&d));
+	wait_suspended("after entry");
+	r = ioctl(d.dev, VFIO_DEVICE_PCI_HOT_RESET, &b.h);
+	err = errno;
+	vt_diag("hot reset in low power: %s", r ? vt_errname(err) : "done");
+	if (r && err == ENODEV) {
+		VT_OK(lp_exit(&d));
+		pm_close(&d);
+		vt_skip("no bus reset for %s (ENODEV)", cur->bdf);
+	}
+	VT_EXPECT(!r || (err == ENOTTY &&
+			 vt_cfg_find_cap(d.dev, PCI_CAP_ID_EXP)),
+		  "hot reset in low power: %s", vt_errname(err));
+	wait_suspended("after PCI_HOT_RESET in low power");
+	usage_is(0, "after PCI_HOT_RESET in low power");
+	VT_EXPECT_EQ(lp_entry(&d), -EINVAL);
+	VT_OK(lp_exit(&d));
+	stays_active("after LOW_POWER_EXIT");
+	VT_EXPECT_EQ(vt_cfg_rd16(d.dev, 0), cur->vendor);
+	pm_close(&d);
+	closed_idle("closed");
+}
+
 /* ----------------------------------------------------- INTx (edu) */
 
 static void raise_line(struct pm_dev *d, bool up)
@@ -704,6 +823,8 @@ static const struct vt_test tests[] = {
 	{ .name = "close_in_lowpower", .fn = t_close_in_lowpower },
 	{ .name = "user_d3hot", .fn = t_user_d3hot },
 	{ .name = "intx_mask_kept", .fn = t_intx_mask_kept },
+	{ .name = "reset_in_lowpower", .fn = t_reset_in_lowpower },
+	{ .name = "hot_reset_in_lowpower", .fn = t_hot_reset_in_lowpower },
 };
 
 static void setup(void)

@@ -48,7 +48,7 @@
 
 /* Only in the sriov VM (QEMU 10 with an igb): tools/testing/vm/README.md */
 static const char vm_flavour[] __attribute__((used)) =
-	"vfio-test-vm: sriov";
+	"vfio-test-vm: sriov debug";
 
 #define NR_VFS			2
 #define PCI_CAP_ID_PM		0x01

@@ -432,6 +432,57 @@ int vt_find_pci(uint16_t vendor, uint16_t device, char bdfs[][32], int max)
 	return n;
 }
 
+bool vt_pci_multifunction(const char *bdf)
+{
+	char path[PATH_MAX];
+	const char *dot = strrchr(bdf, '.');
+	int fn;
+
+	if (!dot)
+		return false;
+	for (fn = 0; fn < 8; fn++) {
+		if (fn == atoi(dot + 1))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.*s.%d",
+			 (int)(dot - bdf), bdf, fn);
+		if (!access(path, F_OK))
+			return true;
+	}
+	return false;
+}
+
+int vt_phys_cfg(const char *bdf, unsigned int off, void *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, buf, len, off);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+bool vt_pci_has_cap(const char *bdf, uint8_t id)
+{
+	uint8_t cfg[256];
+	unsigned int pos, guard;
+
+	/* Status bit 4: a capability list exists. */
+	if (vt_phys_cfg(bdf, 0, cfg, sizeof(cfg)) || !(cfg[0x06] & 0x10))
+		return false;
+	pos = cfg[0x34] & 0xfc;
+	for (guard = 0; pos && guard < 48; guard++) {
+		if (cfg[pos] == id)
+			return true;
+		pos = cfg[pos + 1] & 0xfc;
+	}
+	return false;
+}
+
 bool vt_dev_is_edu(const struct vt_dev *d)
 {
 	return d->vendor == VT_EDU_VENDOR && d->device == VT_EDU_DEVICE;
@@ -607,7 +658,8 @@ int vt_add_device(const char *bdf)
 static void vt_usage(const char *prog)
 {
 	printf("usage: %s [-d DOMAIN:BUS:DEV.FN]...\n"
-	       "  without -d, every QEMU edu device (1234:11e8) is used\n"
+	       "  without -d, every QEMU edu device (1234:11e8) alone in its\n"
+	       "  slot is used\n"
 	       "  (some programs add devices of the test VM's BDF map)\n",
 	       prog);
 	exit(0);
@@ -639,8 +691,18 @@ void vt_setup_devices(int argc, char **argv, int min_devs,
 		}
 	}
 	if (!n) {
-		n = vt_find_pci(VT_EDU_VENDOR, VT_EDU_DEVICE, bdfs,
-				VT_MAX_DEVS);
+		char edus[VT_MAX_DEVS][32];
+		int ne = vt_find_pci(VT_EDU_VENDOR, VT_EDU_DEVICE, edus,
+				     VT_MAX_DEVS);
+
+		/*
+		 * The functions of a multi-function edu share a group and a
+		 * reset: the programs that want them (vfio_devset_test) name
+		 * them; the default is the edus alone in their slot.
+		 */
+		for (i = 0; i < ne; i++)
+			if (!vt_pci_multifunction(edus[i]))
+				snprintf(bdfs[n++], 32, "%s", edus[i]);
 		/* one edu is enough where the others are not edus */
 		if (mode == VT_DEVS_PM && n > 1)
 			n = 1;
@@ -717,10 +779,57 @@ int vt_main(int argc, char **argv, const struct vt_suite *suite)
 	return vt_exit_code();
 }
 
+/* ------------------------------------------------- pci_reset_bus() count */
+
+#define TRACEFS		"/sys/kernel/tracing"
+#define KPROBE		"vfio_selftest_reset_bus"
+#define KPROBE_DIR	TRACEFS "/events/kprobes/" KPROBE
+
+void vt_reset_probe_del(void)
+{
+	if (access(KPROBE_DIR, F_OK))
+		return;
+	vt_sysfs_write(KPROBE_DIR "/enable", "0");
+	vt_sysfs_write(TRACEFS "/kprobe_events", "-:kprobes/" KPROBE);
+}
+
+bool vt_reset_probe_add(void)
+{
+	vt_reset_probe_del();
+	if (vt_sysfs_write(TRACEFS "/kprobe_events",
+			   "p:kprobes/" KPROBE " pci_reset_bus") ||
+	    vt_sysfs_write(KPROBE_DIR "/enable", "1")) {
+		vt_reset_probe_del();
+		return false;
+	}
+	return true;
+}
+
+long vt_reset_probe_hits(void)
+{
+	unsigned long hit, miss;
+	char name[128];
+	long n = -1;
+	FILE *f;
+
+	f = fopen(TRACEFS "/kprobe_profile", "re");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%127s %lu %lu", name, &hit, &miss) == 3) {
+		if (!strcmp(name, KPROBE)) {
+			n = hit;
+			break;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
 /* -------------------------------------------------------- process state */
 
-long vt_locked_kb(void)
+long vt_status_kb(const char *key)
 {
+	size_t n = strlen(key);
 	char line[256];
 	long kb = -1;
 	FILE *f;
@@ -729,13 +838,18 @@ long vt_locked_kb(void)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "VmLck:", 6)) {
-			kb = strtol(line + 6, NULL, 10);
+		if (!strncmp(line, key, n)) {
+			kb = strtol(line + n, NULL, 10);
 			break;
 		}
 	}
 	fclose(f);
 	return kb;
+}
+
+long vt_locked_kb(void)
+{
+	return vt_status_kb("VmLck:");
 }
 
 int vt_count_fds(void)

@@ -177,6 +177,19 @@ void vt_dev_driver(const char *bdf, char *buf, size_t len);
 int vt_bind_vfio(struct vt_dev *d);
 void vt_restore_devices(void);
 bool vt_dev_is_edu(const struct vt_dev *d);
+/* Does @bdf's slot have another function? */
+bool vt_pci_multifunction(const char *bdf);
+/* @bdf's real config space (sysfs, the host's view, not vfio's). */
+int vt_phys_cfg(const char *bdf, unsigned int off, void *buf, size_t len);
+/* Has @bdf a capability with this id in its (real) list? */
+bool vt_pci_has_cap(const char *bdf, uint8_t id);
+/*
+ * Slot and bus resets counted with a kprobe event on pci_reset_bus()
+ * (tracefs): add returns false without kprobe events; hits is -1 then.
+ */
+bool vt_reset_probe_add(void);
+void vt_reset_probe_del(void);
+long vt_reset_probe_hits(void);
 const struct vt_dev *vt_first_edu(int nth);
 
 /* ---- program entry: every selftest's main() is vt_main() ---- */
@@ -205,6 +218,8 @@ struct vt_suite {
 int vt_main(int argc, char **argv, const struct vt_suite *suite);
 
 /* ---- process state ---- */
+/* A "Key:" line of /proc/self/status, in kB (-1 if absent). */
+long vt_status_kb(const char *key);
 long vt_locked_kb(void);
 int vt_count_fds(void);
 int vt_drop_cap(int cap);		/* drop from effective set */

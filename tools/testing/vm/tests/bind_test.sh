@@ -130,4 +130,10 @@ for e in $edus; do
 	echo "$e" > /sys/bus/pci/drivers_probe 2>/dev/null
 	released "$e" "" "remove_id + unbind + reprobe"
 done
+# new_id also took the other edus (the two-function one): give them back
+for e in $(vfio_devs 1234:11e8); do
+	[ "$(vfio_driver_of "$e")" = vfio-pci ] || continue
+	echo "$e" > "$(sysdev "$e")/driver/unbind"
+	echo "$e" > /sys/bus/pci/drivers_probe 2>/dev/null
+done
 t_done

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# vfio-test-vm: sriov
+# vfio-test-vm: sriov debug
 #
 # SR-IOV through sysfs around vfio-pci (TAP), on the sriov VM's igb PF
 # ($VFIO_IGB0, QEMU 10; see tools/testing/vm/README.md). The VF token
