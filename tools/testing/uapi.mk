@@ -14,7 +14,20 @@ UAPI_VFIO := $(firstword \
 
 UAPI_HDR := $(OUTPUT)/include/linux/vfio.h
 
+# <linux/iommufd.h> likewise (Debian 12's libc headers have none).
+UAPI_IOMMUFD := $(firstword \
+	$(wildcard /usr/src/linux-headers-6.12*-common/include/uapi/linux/iommufd.h) \
+	$(wildcard /usr/src/linux-source-6.12/include/uapi/linux/iommufd.h))
+UAPI_IOMMUFD_HDR := $(OUTPUT)/include/linux/iommufd.h
+
 $(UAPI_HDR): $(UAPI_VFIO)
+	@mkdir -p $(dir $@)
+	sed -E -e 's/([[:space:](])__user[[:space:]]/\1/g' \
+	       -e 's@#(ifndef|define|endif[[:space:]]*/[*])[[:space:]]*_UAPI@#\1 @' \
+	       $< > $@.tmp
+	mv $@.tmp $@
+
+$(UAPI_IOMMUFD_HDR): $(UAPI_IOMMUFD)
 	@mkdir -p $(dir $@)
 	sed -E -e 's/([[:space:](])__user[[:space:]]/\1/g' \
 	       -e 's@#(ifndef|define|endif[[:space:]]*/[*])[[:space:]]*_UAPI@#\1 @' \

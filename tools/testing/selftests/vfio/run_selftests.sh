@@ -22,7 +22,8 @@
 # device found.
 #
 # VFIO_SELFTESTS="SUITE..." runs only those programs, by suite name
-# (container group type1 edu_dma dma_fault irq device pm err devset vga),
+# (container group type1 edu_dma dma_fault irq device pm err devset vga
+# iommufd),
 # VFIO_SELFTESTS_SKIP="SUITE..." all but those; vm.sh passes VFIO_*
 # variables into the test VM.
 
@@ -139,6 +140,8 @@ run() {
 	# their own devices: $VFIO_MF0/$VFIO_MF1 and $VFIO_VGA0 (skip without)
 	run devset vfio_devset_test
 	run vga vfio_vga_test
+	# no device: /dev/iommu alone (skips without it)
+	run iommufd vfio_iommufd_test
 }
 
 echo "1..$n"

@@ -16,7 +16,8 @@
 #  - `modprobe -r`: `-r vfio-pci` removes vfio_pci and vfio_pci_core;
 #    `-r vfio-pci vfio_iommu_type1` leaves at most vfio (upstream: nothing;
 #    a TODO records it); `-r vfio_pci vfio_iommu_type1 vfio` leaves
-#    nothing; reloading type1 with a parameter keeps a bound device usable.
+#    nothing; reloading type1 with a parameter keeps a bound device usable;
+#  - iommufd (where one exists): /dev/iommu, rmmod refused while open.
 # With VFIO_STACK=intree the same checks run against upstream's modules.
 
 # shellcheck source=tools/testing/vm/tests/lib.sh
@@ -178,6 +179,30 @@ t_check "... the parameter took" test "$(cat \
 t_check "... /dev/vfio/$grp is back and the device fd opens" eval \
 	'test -c "/dev/vfio/$grp" && t_devfd "$edu"'
 vfio_unbind "$edu"
+
+# ---- 6. iommufd: /dev/iommu ------------------------------------------------
+
+# Ours (updates/) or, on the debug kernel's in-tree stack, upstream's; the
+# stock in-tree stack has none (Debian's kernel: no CONFIG_IOMMUFD).
+if modinfo -n iommufd > /dev/null 2>&1; then
+	vfio_stack_unload > /dev/null
+	t_check "modprobe iommufd" modprobe iommufd
+	t_check "/dev/iommu is a misc device (major 10), mode 0660" test \
+		"$(stat -c '%F %t %a' /dev/iommu 2>/dev/null)" = \
+		"character special file a 660"
+	if [ "$T_ORIGIN" = updates ]; then
+		t_check "iommufd is loaded from updates/" eval \
+			't_file_is iommufd updates && t_loaded_from iommufd "$(modinfo -n iommufd)"'
+	fi
+	exec 5<> /dev/iommu
+	t_check "rmmod iommufd refused while /dev/iommu is open" \
+		t_rmmod_refused iommufd
+	exec 5>&-
+	t_check "rmmod iommufd with nothing open" rmmod iommufd
+	t_check "/dev/iommu is gone" test ! -e /dev/iommu
+else
+	t_skip "iommufd: /dev/iommu" "no iommufd module for this kernel"
+fi
 
 # ---- back to the suite's state ------------------------------------------
 

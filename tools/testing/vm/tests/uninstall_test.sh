@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# `make uninstall` restores the stock state (TAP): none of our five
-# modules is left under updates/, modinfo -n of the in-tree names points
-# at kernel/drivers/vfio again (vfio_group is unknown there),
+# `make uninstall` restores the stock state (TAP): none of our modules
+# (T_OUR_MODS) is left under updates/, modinfo -n of the in-tree names points
+# at kernel/drivers/vfio again (vfio_group and, on Debian's kernel,
+# iommufd are unknown there),
 # and `modprobe vfio-pci` loads upstream's stack, which can serve an edu.
 # The suite's stack is put back afterwards (snapshot, not a reinstall).
 # One full depmod under TCG: 1-2 minutes.

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Private declarations of iommufd.ko: the per-open context, the object
+ * table and the I/O address space (IOAS) with its IOVA bookkeeping.
+ *
+ * Lock order (outermost first). Later slices insert their locks at the
+ * marked places; nothing may be taken in the other direction:
+ *
+ *   [vfio dev_set->lock, igroup->lock, ioas->mutex: devices/domains]
+ *   ifd_iova.rwsem          areas/allowed/reserved trees of one IOAS
+ *   [pages->mutex, mmap_lock: pinning]
+ *   xa_lock(ctx->objects)   leaf: only refcount/slot updates inside
+ *
+ * Reference owners: the object table owns one "users" reference of each
+ * published object; an ioctl holding an object from ifd_obj_get() owns
+ * one more "users" and one "shortterm" reference until ifd_obj_put();
+ * each area owns one kref of its ifd_pages.
+ */
+#ifndef IFD_H
+#define IFD_H
+
+#include <linux/fs.h>
+#include <linux/interval_tree.h>
+#include <linux/kref.h>
+#include <linux/refcount.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+#include <uapi/linux/iommufd.h>
+
+#include <vfio/iommufd.h>
+
+enum ifd_obj_type {
+	IFD_OBJ_NONE,
+	IFD_OBJ_ANY,
+	IFD_OBJ_IOAS,
+	/* later: HWPT_PAGING, HWPT_NESTED, DEVICE, ACCESS, FAULT */
+	IFD_OBJ_MAX,
+};
+
+/* How pinned pages are charged (IOMMU_OPTION_RLIMIT_MODE). */
+enum ifd_account {
+	IFD_ACCOUNT_NONE,	/* CAP_IPC_LOCK: not charged */
+	IFD_ACCOUNT_USER,	/* user_struct locked_vm (default) */
+	IFD_ACCOUNT_MM,		/* mm->pinned_vm, as VFIO type1 */
+};
+
+/*
+ * Header of every object in the table. @users: long-term references (the
+ * table's own plus one per holder); @shortterm: ioctls in flight, starts
+ * at 1 for the table and is what DESTROY waits on after unpublishing.
+ */
+struct ifd_obj {
+	enum ifd_obj_type type;
+	u32 id;
+	refcount_t users;
+	refcount_t shortterm;
+};
+
+/* One open of /dev/iommu. */
+struct iommufd_ctx {
+	struct file *file;
+	/* id -> struct ifd_obj *; XA_ZERO_ENTRY while an id is reserved */
+	struct xarray objects;
+	/* DESTROY waits here for shortterm references to drain */
+	wait_queue_head_t destroy_wait;
+	/* enum ifd_account for new mappings; changed only with no objects */
+	u8 account_mode;
+};
+
+/* --- object.c --- */
+struct ifd_obj *ifd_obj_reserve(struct iommufd_ctx *ctx, size_t size,
+				enum ifd_obj_type type);
+void ifd_obj_publish(struct iommufd_ctx *ctx, struct ifd_obj *obj);
+void ifd_obj_abort(struct iommufd_ctx *ctx, struct ifd_obj *obj);
+void ifd_obj_abort_destroy(struct iommufd_ctx *ctx, struct ifd_obj *obj);
+struct ifd_obj *ifd_obj_get(struct iommufd_ctx *ctx, u32 id,
+			    enum ifd_obj_type type);
+void ifd_obj_put(struct iommufd_ctx *ctx, struct ifd_obj *obj);
+int ifd_obj_destroy_id(struct iommufd_ctx *ctx, u32 id);
+void ifd_obj_destroy_all(struct iommufd_ctx *ctx);
+
+/* --- pages.c: the user memory behind one IOAS_MAP --- */
+/*
+ * Shared by every area made from the same IOAS_MAP (COPY adds areas, not
+ * pages). Nothing is pinned while no domain or access uses it: this slice
+ * only records the user range; pinning state joins here later.
+ */
+struct ifd_pages {
+	struct kref kref;
+	unsigned long uva;		/* page aligned start */
+	unsigned long npages;
+	bool writable;
+	u8 account_mode;		/* enum ifd_account */
+	struct mm_struct *mm;		/* mmgrab()ed source */
+	struct user_struct *user;	/* charged in ACCOUNT_USER mode */
+};
+
+struct ifd_pages *ifd_pages_new(struct iommufd_ctx *ctx, unsigned long uva,
+				unsigned long length, bool writable);
+void ifd_pages_put(struct ifd_pages *pages);
+
+/* --- iova.c: the address space of one IOAS --- */
+struct ifd_area {
+	struct interval_tree_node node;	/* IOVA range, inclusive */
+	struct ifd_pages *pages;	/* one kref */
+	unsigned long start_byte;	/* offset of node.start in pages */
+	int prot;			/* IOMMU_READ/WRITE/CACHE */
+};
+
+/* An ALLOW_IOVAS range; also the node type of the reserved tree. */
+struct ifd_span {
+	struct interval_tree_node node;
+};
+
+struct ifd_iova {
+	/*
+	 * Protects the three trees, @alignment and @no_huge. Taken for
+	 * write to change them, read to look. Inside: xa_lock only.
+	 */
+	struct rw_semaphore rwsem;
+	struct rb_root_cached areas;	/* struct ifd_area */
+	struct rb_root_cached allowed;	/* struct ifd_span; empty = all */
+	struct rb_root_cached reserved;	/* struct ifd_span; devices, later */
+	/* IOVA, length and page offset of new areas must be multiples */
+	unsigned long alignment;
+	bool no_huge;			/* IOMMU_OPTION_HUGE_PAGES == 0 */
+};
+
+/* One area-to-be of a MAP or COPY: a slice of @pages. */
+struct ifd_slice {
+	struct ifd_pages *pages;	/* one kref, owned by the slice */
+	unsigned long start_byte;
+	unsigned long length;
+};
+
+void ifd_iova_init(struct ifd_iova *iova);
+void ifd_iova_destroy(struct ifd_iova *iova);
+int ifd_iova_insert(struct ifd_iova *iova, struct ifd_slice *sl,
+		    unsigned int nr, unsigned long length, unsigned long *start,
+		    bool fixed, int prot);
+int ifd_iova_collect(struct ifd_iova *iova, unsigned long start,
+		     unsigned long length, struct ifd_slice **out,
+		     unsigned int *nr);
+int ifd_iova_unmap(struct ifd_iova *iova, unsigned long first,
+		   unsigned long last, unsigned long *unmapped);
+int ifd_iova_set_allowed(struct ifd_iova *iova, struct rb_root_cached *set);
+void ifd_iova_free_spans(struct rb_root_cached *root);
+int ifd_iova_set_huge(struct ifd_iova *iova, bool huge);
+
+/* --- ioas.c --- */
+struct ifd_ioas {
+	struct ifd_obj obj;
+	struct ifd_iova iova;
+	/* later: mutex (attach serialization), hwpt list, access list */
+};
+
+void ifd_ioas_destroy(struct ifd_obj *obj);
+
+/* --- ioctl handlers (main.c dispatches) --- */
+struct ifd_ucmd {
+	struct iommufd_ctx *ctx;
+	void __user *ubuf;
+	u32 user_size;
+	void *cmd;
+};
+
+int ifd_respond(struct ifd_ucmd *uc, size_t size);
+int ifd_ioas_alloc(struct ifd_ucmd *uc);
+int ifd_ioas_allow_iovas(struct ifd_ucmd *uc);
+int ifd_ioas_copy(struct ifd_ucmd *uc);
+int ifd_ioas_iova_ranges(struct ifd_ucmd *uc);
+int ifd_ioas_map(struct ifd_ucmd *uc);
+int ifd_ioas_unmap(struct ifd_ucmd *uc);
+int ifd_option(struct ifd_ucmd *uc);
+
+#endif /* IFD_H */

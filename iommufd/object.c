@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The object table of one iommufd context: ids, publication, short-term
+ * references held by ioctls, DESTROY and teardown at close.
+ *
+ * An id is reserved (XA_ZERO_ENTRY, invisible to lookups) while its object
+ * is built, and the object is stored only once nothing can fail any more:
+ * no ioctl ever sees a half-built object and a failed ioctl leaves no id.
+ */
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+
+#include "ifd.h"
+
+/* How long DESTROY waits for an ioctl still using the object. */
+#define IFD_DESTROY_WAIT_MS	60000
+
+static void (*const ifd_destroy_ops[IFD_OBJ_MAX])(struct ifd_obj *obj) = {
+	[IFD_OBJ_IOAS] = ifd_ioas_destroy,
+};
+
+struct ifd_obj *ifd_obj_reserve(struct iommufd_ctx *ctx, size_t size,
+				enum ifd_obj_type type)
+{
+	struct ifd_obj *obj;
+	int ret;
+
+	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	obj->type = type;
+	refcount_set(&obj->users, 1);
+	refcount_set(&obj->shortterm, 1);
+	ret = xa_alloc(&ctx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_31b,
+		       GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		kfree(obj);
+		return ERR_PTR(ret);
+	}
+	return obj;
+}
+
+/* Make a complete object visible; its id was reserved, so no failure. */
+void ifd_obj_publish(struct iommufd_ctx *ctx, struct ifd_obj *obj)
+{
+	void *prev = xa_store(&ctx->objects, obj->id, obj, GFP_KERNEL);
+
+	WARN_ON(prev);
+}
+
+/* Give the id back and free an object whose type part is not set up. */
+void ifd_obj_abort(struct iommufd_ctx *ctx, struct ifd_obj *obj)
+{
+	xa_erase(&ctx->objects, obj->id);
+	kfree(obj);
+}
+
+/* Same for an object whose type part is set up (never published). */
+void ifd_obj_abort_destroy(struct iommufd_ctx *ctx, struct ifd_obj *obj)
+{
+	ifd_destroy_ops[obj->type](obj);
+	ifd_obj_abort(ctx, obj);
+}
+
+/*
+ * Look @id up for the duration of an ioctl. -ENOENT when absent, still
+ * reserved, being destroyed or of another type than @type.
+ */
+struct ifd_obj *ifd_obj_get(struct iommufd_ctx *ctx, u32 id,
+			    enum ifd_obj_type type)
+{
+	struct ifd_obj *obj;
+
+	xa_lock(&ctx->objects);
+	obj = xa_load(&ctx->objects, id);
+	if (!obj || (type != IFD_OBJ_ANY && obj->type != type))
+		goto absent;
+	/* users reaches 0 only in DESTROY, which unpublishes right after */
+	if (!refcount_inc_not_zero(&obj->users))
+		goto absent;
+	if (!refcount_inc_not_zero(&obj->shortterm)) {
+		refcount_dec(&obj->users);
+		goto absent;
+	}
+	xa_unlock(&ctx->objects);
+	return obj;
+absent:
+	xa_unlock(&ctx->objects);
+	return ERR_PTR(-ENOENT);
+}
+
+void ifd_obj_put(struct iommufd_ctx *ctx, struct ifd_obj *obj)
+{
+	/* users first: a DESTROY that saw users == 1 is waiting below */
+	refcount_dec(&obj->users);
+	if (refcount_dec_and_test(&obj->shortterm))
+		wake_up_all(&ctx->destroy_wait);
+}
+
+static void ifd_obj_free(struct ifd_obj *obj)
+{
+	ifd_destroy_ops[obj->type](obj);
+	kfree(obj);
+}
+
+/*
+ * IOMMU_DESTROY: only an object nobody else references goes (-EBUSY
+ * otherwise, -ENOENT for an unknown id). Once unpublished, it waits for
+ * an ioctl that looked it up just before to drop its short-term ref.
+ */
+int ifd_obj_destroy_id(struct iommufd_ctx *ctx, u32 id)
+{
+	struct ifd_obj *obj;
+	long left;
+
+	xa_lock(&ctx->objects);
+	obj = xa_load(&ctx->objects, id);
+	if (!obj || xa_is_zero(obj)) {
+		xa_unlock(&ctx->objects);
+		return -ENOENT;
+	}
+	if (!refcount_dec_if_one(&obj->users)) {
+		xa_unlock(&ctx->objects);
+		return -EBUSY;
+	}
+	__xa_erase(&ctx->objects, id);
+	xa_unlock(&ctx->objects);
+
+	if (!refcount_dec_and_test(&obj->shortterm)) {
+		left = wait_event_timeout(ctx->destroy_wait,
+					  !refcount_read(&obj->shortterm),
+					  msecs_to_jiffies(IFD_DESTROY_WAIT_MS));
+		/* a leaked shortterm ref: keep the memory, never free it */
+		if (WARN_ON(!left))
+			return -EBUSY;
+	}
+	ifd_obj_free(obj);
+	return 0;
+}
+
+/*
+ * Close of the file: no ioctl runs any more. Objects referenced by other
+ * objects go after those, so free the unreferenced ones until none is
+ * left; a round that frees nothing means a reference leak.
+ */
+void ifd_obj_destroy_all(struct iommufd_ctx *ctx)
+{
+	struct ifd_obj *obj;
+	unsigned long id;
+	bool progress;
+
+	while (!xa_empty(&ctx->objects)) {
+		progress = false;
+		xa_for_each(&ctx->objects, id, obj) {
+			if (!refcount_dec_if_one(&obj->users))
+				continue;
+			xa_erase(&ctx->objects, id);
+			ifd_obj_free(obj);
+			progress = true;
+		}
+		if (WARN_ON(!progress))
+			break;
+	}
+}

@@ -1,0 +1,974 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/iommu without devices: the ioctl header rules (size, trailing
+ * bytes, unknown numbers and flags), IOAS_ALLOC and DESTROY, MAP (fixed
+ * and kernel-chosen IOVA), UNMAP, COPY, IOVA_RANGES, ALLOW_IOVAS and
+ * OPTION, each with good and bad input. Expected errnos are those of
+ * upstream Linux 6.12 (recorded against the in-tree iommufd of the debug
+ * kernel). With no device attached nothing is pinned: MAP only records
+ * the range, so VmPin/VmLck never move. Ids must not be consumed by
+ * failed ioctls, and every test closes what it opened (fd count, VmLck:
+ * checked by the harness).
+ *
+ * Needs no device. Without /dev/iommu (Debian's kernel has no
+ * CONFIG_IOMMUFD; our iommufd.ko not installed) the program skips.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/iommufd.h>
+
+#include "vfio_test_lib.h"
+
+#define P		VT_PAGE
+#define IOVA		0x100000UL
+#define RW		(IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+#define FIXED		IOMMU_IOAS_MAP_FIXED_IOVA
+#define NODE		"/dev/iommu"
+
+static int ifd_open(void)
+{
+	int fd = open(NODE, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		vt_fatal("open %s: %s", NODE, vt_errname(errno));
+	return vt_track(fd);
+}
+
+static uint32_t ioas_alloc(int fd)
+{
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+
+	if (ioctl(fd, IOMMU_IOAS_ALLOC, &a))
+		vt_fatal("IOAS_ALLOC: %s", vt_errname(errno));
+	return a.out_ioas_id;
+}
+
+static int destroy(int fd, uint32_t id)
+{
+	struct iommu_destroy d = { .size = sizeof(d), .id = id };
+
+	return ioctl(fd, IOMMU_DESTROY, &d);
+}
+
+/* MAP; *iova in: the fixed IOVA, out: where it went. */
+static int map(int fd, uint32_t ioas, uint32_t flags, const void *va,
+	       uint64_t len, uint64_t *iova)
+{
+	struct iommu_ioas_map m = {
+		.size = sizeof(m), .flags = flags, .ioas_id = ioas,
+		.user_va = (uintptr_t)va, .length = len,
+		.iova = iova ? *iova : 0,
+	};
+	int ret = ioctl(fd, IOMMU_IOAS_MAP, &m);
+
+	if (!ret && iova)
+		*iova = m.iova;
+	return ret;
+}
+
+static uint64_t map_ok(int fd, uint32_t ioas, uint32_t flags, const void *va,
+		       uint64_t len, uint64_t iova)
+{
+	if (map(fd, ioas, flags, va, len, &iova))
+		vt_fatal("MAP flags %#x va %p len %#llx iova %#llx: %s", flags,
+			 va, (unsigned long long)len, (unsigned long long)iova,
+			 vt_errname(errno));
+	return iova;
+}
+
+static int unmap(int fd, uint32_t ioas, uint64_t iova, uint64_t len,
+		 uint64_t *out)
+{
+	struct iommu_ioas_unmap u = {
+		.size = sizeof(u), .ioas_id = ioas, .iova = iova, .length = len,
+	};
+	int ret = ioctl(fd, IOMMU_IOAS_UNMAP, &u);
+
+	if (!ret && out)
+		*out = u.length;
+	return ret;
+}
+
+static int copy(int fd, uint32_t flags, uint32_t dst, uint64_t *dst_iova,
+		uint32_t src, uint64_t src_iova, uint64_t len)
+{
+	struct iommu_ioas_copy c = {
+		.size = sizeof(c), .flags = flags, .dst_ioas_id = dst,
+		.src_ioas_id = src, .length = len, .src_iova = src_iova,
+		.dst_iova = dst_iova ? *dst_iova : 0,
+	};
+	int ret = ioctl(fd, IOMMU_IOAS_COPY, &c);
+
+	if (!ret && dst_iova)
+		*dst_iova = c.dst_iova;
+	return ret;
+}
+
+static int ranges(int fd, uint32_t ioas, struct iommu_iova_range *r,
+		  uint32_t *num, uint64_t *align)
+{
+	struct iommu_ioas_iova_ranges q = {
+		.size = sizeof(q), .ioas_id = ioas, .num_iovas = *num,
+		.allowed_iovas = (uintptr_t)r,
+	};
+	int ret = ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &q);
+
+	*num = q.num_iovas;
+	if (align)
+		*align = q.out_iova_alignment;
+	return ret;
+}
+
+static int allow(int fd, uint32_t ioas, const struct iommu_iova_range *r,
+		 uint32_t num)
+{
+	struct iommu_ioas_allow_iovas a = {
+		.size = sizeof(a), .ioas_id = ioas, .num_iovas = num,
+		.allowed_iovas = (uintptr_t)r,
+	};
+
+	return ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &a);
+}
+
+static int option(int fd, uint32_t id, uint16_t op, uint32_t obj,
+		  uint64_t *val)
+{
+	struct iommu_option o = {
+		.size = sizeof(o), .option_id = id, .op = op,
+		.object_id = obj, .val64 = *val,
+	};
+	int ret = ioctl(fd, IOMMU_OPTION, &o);
+
+	*val = o.val64;
+	return ret;
+}
+
+/* Anonymous memory, never touched (no page is there until used). */
+static void *area(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		vt_fatal("mmap %zu: %s", len, vt_errname(errno));
+	return p;
+}
+
+/* ---- the node and the ioctl header ---------------------------------- */
+
+static void t_node(void)
+{
+	struct stat st;
+	int fd, i;
+
+	VT_ASSERT(!stat(NODE, &st), "stat: %s", vt_errname(errno));
+	VT_EXPECT(S_ISCHR(st.st_mode), "not a character device");
+	VT_EXPECT_EQ(major(st.st_rdev), 10);	/* a misc device */
+	VT_EXPECT_EQ(st.st_mode & 0777, 0660);
+	for (i = 0; i < 16; i++) {
+		fd = ifd_open();
+		vt_close(fd);
+	}
+	fd = ifd_open();
+	/* the one VFIO container ioctl both stacks answer the same */
+	VT_EXPECT_EQ(ioctl(fd, VFIO_GET_API_VERSION), VFIO_API_VERSION);
+}
+
+static void t_header(void)
+{
+	struct {
+		struct iommu_ioas_alloc a;
+		uint8_t tail[16];
+	} big;
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+	int fd = ifd_open();
+	void *ro;
+
+	/* numbers outside the iommufd range and empty slots */
+	VT_ERRNO(ioctl(fd, _IO(IOMMUFD_TYPE, 0x7f), &a), ENOTTY);
+	VT_ERRNO(ioctl(fd, _IO(IOMMUFD_TYPE, 0x8f), &a), ENOTTY);
+	VT_ERRNO(ioctl(fd, _IO(IOMMUFD_TYPE, 0xff), &a), ENOTTY);
+	/* the right number with another encoding */
+	VT_ERRNO(ioctl(fd, _IOWR(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC,
+				 struct iommu_ioas_alloc), &a), ENOTTY);
+	VT_ERRNO(ioctl(fd, _IO('x', IOMMUFD_CMD_IOAS_ALLOC), &a), ENOTTY);
+	/* size unreadable */
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOC, NULL), EFAULT);
+	ro = mmap(NULL, P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	VT_ASSERT(ro != MAP_FAILED, "mmap");
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOC, ro), EFAULT);
+	munmap(ro, P);
+	/* size below the minimum (offsetofend of out_ioas_id) */
+	a.size = 0;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOC, &a), EINVAL);
+	a.size = sizeof(a) - 1;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOC, &a), EINVAL);
+	/* larger than ours: zero tail fine, anything else E2BIG */
+	memset(&big, 0, sizeof(big));
+	big.a.size = sizeof(big);
+	VT_OK(ioctl(fd, IOMMU_IOAS_ALLOC, &big));
+	VT_EXPECT_EQ(big.a.out_ioas_id, 1);
+	big.tail[15] = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOC, &big), E2BIG);
+	big.tail[15] = 0;
+	big.tail[0] = 0x80;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOC, &big), E2BIG);
+	/* unknown flags */
+	a.size = sizeof(a);
+	a.flags = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOC, &a), EOPNOTSUPP);
+	a.flags = 0x80000000;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOC, &a), EOPNOTSUPP);
+	/* none of the failures took an id */
+	VT_EXPECT_EQ(ioas_alloc(fd), 2);
+}
+
+/* ---- objects ----------------------------------------------------------- */
+
+static void t_alloc_destroy(void)
+{
+	struct iommu_ioas_alloc *ro;
+	int fd = ifd_open(), fd2;
+	struct iommu_destroy d;
+	uint64_t iova = IOVA;
+	void *buf = area(4 * P);
+
+	VT_EXPECT_EQ(ioas_alloc(fd), 1);
+	VT_EXPECT_EQ(ioas_alloc(fd), 2);
+	VT_EXPECT_EQ(ioas_alloc(fd), 3);
+	VT_OK(destroy(fd, 2));
+	VT_ERRNO(destroy(fd, 2), ENOENT);
+	VT_ERRNO(destroy(fd, 0), ENOENT);
+	VT_ERRNO(destroy(fd, 4), ENOENT);
+	VT_ERRNO(destroy(fd, 0x7fffffff), ENOENT);
+	VT_ERRNO(destroy(fd, 0xffffffff), ENOENT);
+	/* the lowest free id comes back */
+	VT_EXPECT_EQ(ioas_alloc(fd), 2);
+
+	/* DESTROY header */
+	d.size = 4;
+	d.id = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_DESTROY, &d), EINVAL);
+
+	/* areas do not keep an IOAS alive */
+	map_ok(fd, 1, RW | FIXED, buf, 4 * P, iova);
+	VT_OK(destroy(fd, 1));
+	VT_ERRNO(unmap(fd, 1, 0, UINT64_MAX, NULL), ENOENT);
+
+	/* the reply cannot be written: no id is left behind */
+	ro = mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	VT_ASSERT(ro != MAP_FAILED, "mmap");
+	ro->size = sizeof(*ro);
+	VT_ASSERT(!mprotect(ro, P, PROT_READ), "mprotect");
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOC, ro), EFAULT);
+	VT_ERRNO(destroy(fd, 1), ENOENT);
+	munmap(ro, P);
+	VT_EXPECT_EQ(ioas_alloc(fd), 1);
+
+	/* ids are per open */
+	fd2 = ifd_open();
+	VT_ERRNO(destroy(fd2, 3), ENOENT);
+	VT_EXPECT_EQ(ioas_alloc(fd2), 1);
+	VT_OK(destroy(fd, 3));
+	VT_OK(destroy(fd2, 1));
+	VT_OK(destroy(fd, 1));
+	munmap(buf, 4 * P);
+	/* the rest goes with the close */
+}
+
+/* Closing with objects and mappings frees them (harness: fds, VmLck). */
+static void t_close_with_objects(void)
+{
+	void *buf = area(64 * P);
+	uint64_t iova = IOVA;
+	uint32_t a, b;
+	int i, fd;
+
+	for (i = 0; i < 4; i++) {
+		fd = ifd_open();
+		a = ioas_alloc(fd);
+		b = ioas_alloc(fd);
+		map_ok(fd, a, RW | FIXED, buf, 64 * P, iova);
+		map_ok(fd, a, RW, buf, 64 * P, 0);
+		VT_OK(copy(fd, RW, b, NULL, a, iova, 64 * P));
+		vt_close(fd);
+	}
+	munmap(buf, 64 * P);
+}
+
+/* ---- MAP ----------------------------------------------------------------- */
+
+static void t_map_fixed(void)
+{
+	long pin0 = vt_status_kb("VmPin:"), lck0 = vt_locked_kb();
+	int fd = ifd_open();
+	uint32_t ioas = ioas_alloc(fd);
+	char *buf = area(16 * P);
+	uint64_t iova, out = 0;
+
+	VT_EXPECT_EQ(map_ok(fd, ioas, RW | FIXED, buf, 4 * P, IOVA), IOVA);
+	/* nothing pinned without a domain */
+	VT_EXPECT_EQ(vt_status_kb("VmPin:"), pin0);
+	VT_EXPECT_EQ(vt_locked_kb(), lck0);
+	/* overlapping an area, at either end or inside */
+	iova = IOVA;
+	VT_ERRNO(map(fd, ioas, RW | FIXED, buf, 4 * P, &iova), EEXIST);
+	iova = IOVA - P;
+	VT_ERRNO(map(fd, ioas, RW | FIXED, buf, 2 * P, &iova), EEXIST);
+	iova = IOVA + 3 * P;
+	VT_ERRNO(map(fd, ioas, RW | FIXED, buf, 2 * P, &iova), EEXIST);
+	iova = IOVA + P;
+	VT_ERRNO(map(fd, ioas, RW | FIXED, buf, 1, &iova), EEXIST);
+	/* right before and right after are free */
+	map_ok(fd, ioas, RW | FIXED, buf, P, IOVA - P);
+	map_ok(fd, ioas, IOMMU_IOAS_MAP_READABLE | FIXED, buf, P, IOVA + 4 * P);
+	map_ok(fd, ioas, IOMMU_IOAS_MAP_WRITEABLE | FIXED, buf + P, P,
+	       IOVA + 5 * P);
+	/* byte granular while no domain is attached (alignment 1) */
+	map_ok(fd, ioas, RW | FIXED, buf + 1, 3, 0x7000001);
+	map_ok(fd, ioas, RW | FIXED, buf + 5, 1, 0x7000004);
+	map_ok(fd, ioas, RW | FIXED, buf + 0x801, P, 0x8000003);
+	/* IOVA 0 and the last usable page */
+	map_ok(fd, ioas, RW | FIXED, buf, P, 0);
+	map_ok(fd, ioas, RW | FIXED, buf, P, UINT64_MAX - 2 * P + 1);
+	/* the user VA is not looked at before pinning: unmapped is fine */
+	map_ok(fd, ioas, RW | FIXED, NULL, 4 * P, 0x9000000);
+	map_ok(fd, ioas, RW | FIXED, (void *)0xdead0000UL, 1UL << 30,
+	       0x100000000UL);
+	VT_EXPECT_EQ(vt_status_kb("VmPin:"), pin0);
+	VT_EXPECT_EQ(vt_locked_kb(), lck0);
+
+	VT_OK(unmap(fd, ioas, 0, UINT64_MAX, &out));
+	VT_EXPECT_EQ(out, 4 * P + 3 * P + 3 + 1 + P + 2 * P + 4 * P +
+		     (1UL << 30));
+	munmap(buf, 16 * P);
+}
+
+static void t_map_errors(void)
+{
+	int fd = ifd_open();
+	uint32_t ioas = ioas_alloc(fd);
+	struct iommu_ioas_map m;
+	char *buf = area(4 * P);
+	uint64_t iova;
+
+#define MAP_INIT() do {							\
+	memset(&m, 0, sizeof(m));					\
+	m.size = sizeof(m);						\
+	m.flags = RW | FIXED;						\
+	m.ioas_id = ioas;						\
+	m.user_va = (uintptr_t)buf;					\
+	m.length = P;							\
+	m.iova = IOVA;							\
+} while (0)
+
+	MAP_INIT();
+	m.size = offsetof(struct iommu_ioas_map, iova);
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EINVAL);
+	MAP_INIT();
+	m.flags |= 1 << 3;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOPNOTSUPP);
+	MAP_INIT();
+	m.__reserved = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOPNOTSUPP);
+	/* flags are checked before the id */
+	MAP_INIT();
+	m.flags = 1 << 4;
+	m.ioas_id = 99;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOPNOTSUPP);
+	MAP_INIT();
+	m.iova = UINT64_MAX;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
+	MAP_INIT();
+	m.length = UINT64_MAX;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
+	MAP_INIT();
+	m.flags = FIXED;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EINVAL);
+	MAP_INIT();
+	m.ioas_id = 99;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), ENOENT);
+	MAP_INIT();
+	m.ioas_id = 0;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), ENOENT);
+	/* the id is looked up before the length */
+	MAP_INIT();
+	m.ioas_id = 99;
+	m.length = 0;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), ENOENT);
+	MAP_INIT();
+	m.length = 0;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EINVAL);
+	MAP_INIT();
+	m.flags = RW;
+	m.length = 0;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EINVAL);
+	/* more than SIZE_MAX - PAGE_SIZE */
+	MAP_INIT();
+	m.length = UINT64_MAX - 1;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EINVAL);
+	MAP_INIT();
+	m.length = UINT64_MAX - P + 1;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EINVAL);
+	/* user range wraps */
+	MAP_INIT();
+	m.user_va = UINT64_MAX - P + 1;
+	m.length = 2 * P;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
+	MAP_INIT();
+	m.user_va = UINT64_MAX - P + 1;
+	m.length = P;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
+	/* IOVA range wraps */
+	MAP_INIT();
+	m.iova = UINT64_MAX - P + 1;
+	m.length = 2 * P;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
+	/* kernel-chosen IOVA: half the space or more */
+	MAP_INIT();
+	m.flags = RW;
+	m.user_va = 0;
+	m.length = 1UL << 63;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
+	MAP_INIT();
+	m.flags = RW;
+	m.user_va = 0;
+	m.length = UINT64_MAX / 2;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
+
+	/* nothing of the above was mapped */
+	VT_ERRNO(unmap(fd, ioas, 0, UINT64_MAX - 1, NULL), ENOENT);
+	iova = 0;
+	VT_OK(unmap(fd, ioas, 0, UINT64_MAX, &iova));
+	VT_EXPECT_EQ(iova, 0);
+
+	/* just below half the space fits (2 MiB-aligned, nothing pinned) */
+	MAP_INIT();
+	m.flags = RW;
+	m.user_va = 0;
+	m.length = UINT64_MAX / 2 - 1;
+	VT_OK(ioctl(fd, IOMMU_IOAS_MAP, &m));
+	VT_EXPECT_EQ(m.iova, 2UL << 20);
+	VT_OK(unmap(fd, ioas, 0, UINT64_MAX, &iova));
+	VT_EXPECT_EQ(iova, UINT64_MAX / 2 - 1);
+	munmap(buf, 4 * P);
+#undef MAP_INIT
+}
+
+static void t_map_auto(void)
+{
+	int fd = ifd_open();
+	uint32_t ioas = ioas_alloc(fd);
+	const size_t big = 8UL << 20;
+	char *raw = area(big + (2UL << 20));
+	char *buf = (char *)(((uintptr_t)raw + (2UL << 20) - 1) &
+			     ~((2UL << 20) - 1));
+	uint64_t a, b, c, d, e, out;
+
+	a = map_ok(fd, ioas, RW, buf, P, 0);
+	VT_EXPECT(a >= P && !(a % P), "iova %#llx", (unsigned long long)a);
+	b = map_ok(fd, ioas, RW, buf, P, 0);
+	VT_EXPECT(b != a && !(b % P), "iova %#llx", (unsigned long long)b);
+	/* 2 MiB-aligned VA and length: a 2 MiB-aligned IOVA */
+	c = map_ok(fd, ioas, RW, buf, 2UL << 20, 0);
+	VT_EXPECT(!(c % (2UL << 20)), "iova %#llx", (unsigned long long)c);
+	/* larger: the alignment stays capped at 2 MiB (huge page) */
+	d = map_ok(fd, ioas, RW, buf, big, 0);
+	VT_EXPECT(!(d % (2UL << 20)), "iova %#llx", (unsigned long long)d);
+	/* the VA's offset in its page is kept */
+	e = map_ok(fd, ioas, RW, buf + 0x123, 0x100, 0);
+	VT_EXPECT_EQ(e % P, 0x123);
+	/* a VA aligned to less than the length limits the alignment */
+	out = map_ok(fd, ioas, RW, buf + P, 4 * P, 0);
+	VT_EXPECT_EQ(out % P, 0);
+	/* VA 0: aligned to the length */
+	out = map_ok(fd, ioas, RW, NULL, 64 * P, 0);
+	VT_EXPECT_EQ(out % (64 * P), 0);
+
+	VT_OK(unmap(fd, ioas, 0, UINT64_MAX, &out));
+	VT_EXPECT_EQ(out, 2 * P + (2UL << 20) + big + 0x100 + 4 * P + 64 * P);
+	/* the first fit is free again */
+	VT_EXPECT_EQ(map_ok(fd, ioas, RW, buf, P, 0), a);
+	munmap(raw, big + (2UL << 20));
+}
+
+/* ---- ALLOW_IOVAS ----------------------------------------------------- */
+
+static void t_allow_iovas(void)
+{
+	struct iommu_iova_range r[3] = {
+		{ .start = IOVA, .last = IOVA + 2 * P - 1 },
+	};
+	struct iommu_ioas_allow_iovas q;
+	int fd = ifd_open();
+	uint32_t ioas = ioas_alloc(fd), num = 4;
+	char *buf = area(4 * P);
+	struct iommu_iova_range got[4];
+	uint64_t iova, align;
+
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.ioas_id = ioas;
+	q.__reserved = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &q), EOPNOTSUPP);
+	q.__reserved = 0;
+	q.size = offsetof(struct iommu_ioas_allow_iovas, allowed_iovas);
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &q), EINVAL);
+	VT_ERRNO(allow(fd, 99, r, 1), ENOENT);
+	VT_ERRNO(allow(fd, ioas, NULL, 1), EFAULT);
+	r[1] = (struct iommu_iova_range){ .start = 5 * P, .last = 5 * P };
+	VT_ERRNO(allow(fd, ioas, r, 2), EINVAL);
+	r[1] = (struct iommu_iova_range){ .start = 6 * P, .last = 5 * P };
+	VT_ERRNO(allow(fd, ioas, r, 2), EINVAL);
+	r[1] = (struct iommu_iova_range){ .start = IOVA + P, .last = IOVA + 8 * P };
+	VT_ERRNO(allow(fd, ioas, r, 2), EINVAL);
+	/* none of the failures changed anything: all allowed still */
+	VT_EXPECT(map_ok(fd, ioas, RW, buf, P, 0) < IOVA, "first fit");
+
+	/* kernel-chosen IOVAs now come from the range only */
+	VT_OK(allow(fd, ioas, r, 1));
+	VT_EXPECT_EQ(map_ok(fd, ioas, RW, buf, P, 0), IOVA);
+	VT_EXPECT_EQ(map_ok(fd, ioas, RW, buf, P, 0), IOVA + P);
+	iova = 0;
+	VT_ERRNO(map(fd, ioas, RW, buf, P, &iova), ENOSPC);
+	/* caller-chosen IOVAs are not limited by it */
+	map_ok(fd, ioas, RW | FIXED, buf, P, 0x40000000);
+	/* areas outside a new set are fine */
+	r[0] = (struct iommu_iova_range){ .start = 0x200000, .last = 0x200fff };
+	r[1] = (struct iommu_iova_range){ .start = 0x201000, .last = 0x201fff };
+	VT_OK(allow(fd, ioas, r, 2));
+	/* adjacent ranges form one window */
+	VT_EXPECT_EQ(map_ok(fd, ioas, RW, buf, 2 * P, 0), 0x200000);
+	/* the reported ranges are the usable IOVA, unaffected */
+	VT_OK(ranges(fd, ioas, got, &num, &align));
+	VT_EXPECT_EQ(num, 1);
+	VT_EXPECT_EQ(got[0].start, 0);
+	VT_EXPECT_EQ(got[0].last, UINT64_MAX);
+	/* below PAGE_SIZE and in the last page never come out */
+	r[0] = (struct iommu_iova_range){ .start = 0, .last = P - 1 };
+	r[1] = (struct iommu_iova_range){ .start = UINT64_MAX - P + 1,
+					  .last = UINT64_MAX };
+	VT_OK(allow(fd, ioas, r, 2));
+	iova = 0;
+	VT_ERRNO(map(fd, ioas, RW, buf, 1, &iova), ENOSPC);
+	/* no ranges: everything again */
+	VT_OK(allow(fd, ioas, NULL, 0));
+	VT_EXPECT(map_ok(fd, ioas, RW, buf, P, 0) < IOVA, "first fit");
+	munmap(buf, 4 * P);
+}
+
+/* ---- IOVA_RANGES -------------------------------------------------------- */
+
+static void t_iova_ranges(void)
+{
+	struct iommu_ioas_iova_ranges q;
+	struct iommu_iova_range r[2];
+	int fd = ifd_open();
+	uint32_t ioas = ioas_alloc(fd), num;
+	uint64_t align = 0, v;
+
+	/* no room: the count and alignment still come back */
+	num = 0;
+	VT_ERRNO(ranges(fd, ioas, NULL, &num, &align), EMSGSIZE);
+	VT_EXPECT_EQ(num, 1);
+	VT_EXPECT_EQ(align, 1);
+	num = 1;
+	memset(r, 0xa5, sizeof(r));
+	VT_OK(ranges(fd, ioas, r, &num, &align));
+	VT_EXPECT_EQ(num, 1);
+	VT_EXPECT_EQ(r[0].start, 0);
+	VT_EXPECT_EQ(r[0].last, UINT64_MAX);
+	VT_EXPECT_EQ(align, 1);
+	/* more room than needed: the rest untouched */
+	num = 2;
+	memset(r, 0xa5, sizeof(r));
+	VT_OK(ranges(fd, ioas, r, &num, NULL));
+	VT_EXPECT_EQ(num, 1);
+	VT_EXPECT_EQ(r[1].start, 0xa5a5a5a5a5a5a5a5ULL);
+	num = 1;
+	VT_ERRNO(ranges(fd, ioas, NULL, &num, NULL), EFAULT);
+	num = 1;
+	VT_ERRNO(ranges(fd, 99, r, &num, NULL), ENOENT);
+
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.ioas_id = ioas;
+	q.__reserved = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &q), EOPNOTSUPP);
+	q.__reserved = 0;
+	q.size = offsetof(struct iommu_ioas_iova_ranges, out_iova_alignment);
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &q), EINVAL);
+
+	/* without huge pages the IOAS needs page alignment */
+	v = 0;
+	VT_OK(option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET, ioas,
+		     &v));
+	num = 1;
+	VT_OK(ranges(fd, ioas, r, &num, &align));
+	VT_EXPECT_EQ(align, P);
+}
+
+/* ---- UNMAP ----------------------------------------------------------------- */
+
+static void t_unmap(void)
+{
+	struct iommu_ioas_unmap u;
+	int fd = ifd_open();
+	uint32_t ioas = ioas_alloc(fd);
+	char *buf = area(8 * P);
+	uint64_t out = 0;
+
+	/* A [IOVA, +2P) B [+2P, +4P) C [+4P, +5P), D [+8P, +10P) */
+	map_ok(fd, ioas, RW | FIXED, buf, 2 * P, IOVA);
+	map_ok(fd, ioas, RW | FIXED, buf, 2 * P, IOVA + 2 * P);
+	map_ok(fd, ioas, RW | FIXED, buf, P, IOVA + 4 * P);
+	map_ok(fd, ioas, RW | FIXED, buf, 2 * P, IOVA + 8 * P);
+
+	memset(&u, 0, sizeof(u));
+	u.size = offsetof(struct iommu_ioas_unmap, length);
+	u.ioas_id = ioas;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_UNMAP, &u), EINVAL);
+	VT_ERRNO(unmap(fd, 99, IOVA, P, NULL), ENOENT);
+	VT_ERRNO(unmap(fd, 99, 0, UINT64_MAX, NULL), ENOENT);
+	VT_ERRNO(unmap(fd, ioas, IOVA, 0, NULL), EINVAL);
+	VT_ERRNO(unmap(fd, ioas, UINT64_MAX, 1, NULL), EOVERFLOW);
+	VT_ERRNO(unmap(fd, ioas, 1, UINT64_MAX, NULL), EOVERFLOW);
+	VT_ERRNO(unmap(fd, ioas, IOVA, UINT64_MAX, NULL), EOVERFLOW);
+	VT_ERRNO(unmap(fd, ioas, UINT64_MAX - P + 1, 2 * P, NULL), EOVERFLOW);
+	/* nothing there */
+	VT_ERRNO(unmap(fd, ioas, IOVA + 5 * P, 3 * P, NULL), ENOENT);
+	VT_ERRNO(unmap(fd, ioas, 0, IOVA, NULL), ENOENT);
+	/* cutting an area: at its start, end, middle */
+	VT_ERRNO(unmap(fd, ioas, IOVA, P, NULL), ENOENT);
+	VT_ERRNO(unmap(fd, ioas, IOVA + P, P, NULL), ENOENT);
+	VT_ERRNO(unmap(fd, ioas, IOVA + 1, 1, NULL), ENOENT);
+	VT_ERRNO(unmap(fd, ioas, IOVA - P, 2 * P, NULL), ENOENT);
+	/* whole areas with holes around them */
+	VT_OK(unmap(fd, ioas, IOVA - P, 5 * P, &out));
+	VT_EXPECT_EQ(out, 4 * P);
+	/* C fits, D is cut: C goes anyway, the ioctl fails */
+	VT_ERRNO(unmap(fd, ioas, IOVA + 4 * P, 5 * P, NULL), ENOENT);
+	VT_ERRNO(unmap(fd, ioas, IOVA + 4 * P, P, NULL), ENOENT);
+	/* D whole; then the empty IOAS: UNMAP all is no error */
+	VT_OK(unmap(fd, ioas, IOVA + 8 * P, 2 * P, &out));
+	VT_EXPECT_EQ(out, 2 * P);
+	out = 1;
+	VT_OK(unmap(fd, ioas, 0, UINT64_MAX, &out));
+	VT_EXPECT_EQ(out, 0);
+	/* an area ending at the top of the space */
+	map_ok(fd, ioas, RW | FIXED, buf, P, UINT64_MAX - 2 * P + 1);
+	VT_OK(unmap(fd, ioas, UINT64_MAX - 2 * P + 1, P, &out));
+	VT_EXPECT_EQ(out, P);
+	munmap(buf, 8 * P);
+}
+
+/* ---- COPY ------------------------------------------------------------------ */
+
+static void t_copy(void)
+{
+	const uint32_t R = IOMMU_IOAS_MAP_READABLE;
+	int fd = ifd_open();
+	uint32_t src = ioas_alloc(fd), dst = ioas_alloc(fd);
+	long lck0 = vt_locked_kb(), pin0 = vt_status_kb("VmPin:");
+	struct iommu_ioas_copy c;
+	char *buf = area(8 * P);
+	uint64_t iova, out = 0;
+
+	/* src: A rw [IOVA, +2P), B rw [+2P, +4P), R ro [+8P, +10P) */
+	map_ok(fd, src, RW | FIXED, buf, 2 * P, IOVA);
+	map_ok(fd, src, RW | FIXED, buf + 2 * P, 2 * P, IOVA + 2 * P);
+	map_ok(fd, src, R | FIXED, buf + 4 * P, 2 * P, IOVA + 8 * P);
+
+#define COPY_INIT() do {						\
+	memset(&c, 0, sizeof(c));					\
+	c.size = sizeof(c);						\
+	c.flags = RW | FIXED;						\
+	c.dst_ioas_id = dst;						\
+	c.src_ioas_id = src;						\
+	c.length = P;							\
+	c.dst_iova = IOVA;						\
+	c.src_iova = IOVA;						\
+} while (0)
+
+	COPY_INIT();
+	c.size = offsetof(struct iommu_ioas_copy, src_iova);
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EINVAL);
+	COPY_INIT();
+	c.flags |= 1 << 3;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EOPNOTSUPP);
+	COPY_INIT();
+	c.length = UINT64_MAX;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EOVERFLOW);
+	COPY_INIT();
+	c.src_iova = UINT64_MAX;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EOVERFLOW);
+	COPY_INIT();
+	c.dst_iova = UINT64_MAX;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EOVERFLOW);
+	COPY_INIT();
+	c.flags = FIXED;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EINVAL);
+	COPY_INIT();
+	c.src_ioas_id = 99;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), ENOENT);
+	COPY_INIT();
+	c.dst_ioas_id = 99;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), ENOENT);
+	COPY_INIT();
+	c.length = 0;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EINVAL);
+	COPY_INIT();
+	c.src_iova = UINT64_MAX - P + 1;
+	c.length = 2 * P;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EOVERFLOW);
+	/* the source must be mapped without a gap */
+	COPY_INIT();
+	c.src_iova = IOVA - P;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), ENOENT);
+	COPY_INIT();
+	c.src_iova = IOVA + 3 * P;
+	c.length = 2 * P;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), ENOENT);
+	COPY_INIT();
+	c.src_iova = IOVA + 4 * P;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), ENOENT);
+	/* a writable copy of read-only memory */
+	COPY_INIT();
+	c.src_iova = IOVA + 8 * P;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EPERM);
+	COPY_INIT();
+	c.src_iova = IOVA + 8 * P;
+	c.flags = IOMMU_IOAS_MAP_WRITEABLE | FIXED;
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EPERM);
+	/* nothing was added by the failures */
+	VT_ERRNO(unmap(fd, dst, 0, UINT64_MAX - 1, NULL), ENOENT);
+
+	/* read-only copy of read-only memory */
+	iova = 0x10000000;
+	VT_OK(copy(fd, R | FIXED, dst, &iova, src, IOVA + 8 * P, 2 * P));
+	/* a byte slice in the middle of A */
+	iova = 0x20000000;
+	VT_OK(copy(fd, RW | FIXED, dst, &iova, src, IOVA + 0x10, 0x20));
+	/* across A and B: one area per source area */
+	iova = 0x30000000;
+	VT_OK(copy(fd, RW | FIXED, dst, &iova, src, IOVA + P, 2 * P));
+	VT_OK(unmap(fd, dst, 0x30000000, P, &out));
+	VT_EXPECT_EQ(out, P);
+	VT_OK(unmap(fd, dst, 0x30000000 + P, P, &out));
+	/* fixed destination over an area */
+	iova = 0x10000000 + P;
+	VT_ERRNO(copy(fd, R | FIXED, dst, &iova, src, IOVA, P), EEXIST);
+	/* kernel-chosen destination */
+	iova = 0;
+	VT_OK(copy(fd, RW, dst, &iova, src, IOVA, 4 * P));
+	VT_EXPECT(iova && !(iova % P), "iova %#llx", (unsigned long long)iova);
+	/* into the same IOAS */
+	iova = 0x50000000;
+	VT_OK(copy(fd, RW | FIXED, src, &iova, src, IOVA, 4 * P));
+	/* the copy outlives its source */
+	VT_OK(unmap(fd, src, 0, UINT64_MAX, &out));
+	VT_EXPECT_EQ(out, 2 * P + 2 * P + 2 * P + 4 * P);
+	VT_OK(destroy(fd, src));
+	VT_OK(unmap(fd, dst, 0, UINT64_MAX, &out));
+	VT_EXPECT_EQ(out, 2 * P + 0x20 + 4 * P);
+	VT_EXPECT_EQ(vt_locked_kb(), lck0);
+	VT_EXPECT_EQ(vt_status_kb("VmPin:"), pin0);
+	munmap(buf, 8 * P);
+#undef COPY_INIT
+}
+
+/* ---- OPTION ---------------------------------------------------------------- */
+
+static void t_option_rlimit(void)
+{
+	struct iommu_option o;
+	int fd = ifd_open();
+	uint64_t v;
+
+	v = 7;
+	VT_OK(option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET, 0, &v));
+	VT_EXPECT_EQ(v, 0);
+	v = 1;
+	VT_OK(option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0, &v));
+	VT_EXPECT_EQ(v, 1);
+	v = 0;
+	VT_OK(option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET, 0, &v));
+	VT_EXPECT_EQ(v, 1);
+	v = 2;
+	VT_ERRNO(option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0,
+			&v), EINVAL);
+	v = 0;
+	VT_ERRNO(option(fd, IOMMU_OPTION_RLIMIT_MODE, 2, 0, &v), EOPNOTSUPP);
+	VT_ERRNO(option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET, 1,
+			&v), EOPNOTSUPP);
+	VT_ERRNO(option(fd, 2, IOMMU_OPTION_OP_GET, 0, &v), EOPNOTSUPP);
+	VT_ERRNO(option(fd, 0xffffffff, IOMMU_OPTION_OP_GET, 0, &v),
+		 EOPNOTSUPP);
+	memset(&o, 0, sizeof(o));
+	o.size = sizeof(o);
+	o.op = IOMMU_OPTION_OP_GET;
+	o.__reserved = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_OPTION, &o), EOPNOTSUPP);
+	o.__reserved = 0;
+	o.size = offsetof(struct iommu_option, val64);
+	VT_ERRNO(ioctl(fd, IOMMU_OPTION, &o), EINVAL);
+	/* only while the context has no object */
+	ioas_alloc(fd);
+	v = 0;
+	VT_ERRNO(option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0,
+			&v), EBUSY);
+	VT_OK(destroy(fd, 1));
+	VT_OK(option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0, &v));
+	VT_OK(option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET, 0, &v));
+	VT_EXPECT_EQ(v, 0);
+	/* SET needs CAP_SYS_RESOURCE; GET does not */
+	VT_ASSERT(!vt_drop_cap(CAP_SYS_RESOURCE), "drop CAP_SYS_RESOURCE");
+	v = 1;
+	VT_ERRNO(option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0,
+			&v), EPERM);
+	VT_OK(option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET, 0, &v));
+	VT_EXPECT_EQ(v, 0);
+}
+
+static void t_option_huge(void)
+{
+	int fd = ifd_open();
+	uint32_t ioas = ioas_alloc(fd), num = 1;
+	struct iommu_iova_range r;
+	char *buf = area(8 * P);
+	uint64_t v = 0, iova, align;
+
+	VT_ERRNO(option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET, 0,
+			&v), ENOENT);
+	VT_ERRNO(option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET, 99,
+			&v), ENOENT);
+	v = 0;
+	VT_OK(option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET, ioas,
+		     &v));
+	VT_EXPECT_EQ(v, 1);
+	v = 2;
+	VT_ERRNO(option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET, ioas,
+			&v), EINVAL);
+	VT_ERRNO(option(fd, IOMMU_OPTION_HUGE_PAGES, 5, ioas, &v), EOPNOTSUPP);
+	/* a sub-page area prevents page alignment */
+	map_ok(fd, ioas, RW | FIXED, buf + 1, P, IOVA + 1);
+	v = 0;
+	VT_ERRNO(option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET, ioas,
+			&v), EADDRINUSE);
+	VT_OK(option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET, ioas,
+		     &v));
+	VT_EXPECT_EQ(v, 1);
+	VT_OK(unmap(fd, ioas, IOVA + 1, P, NULL));
+	map_ok(fd, ioas, RW | FIXED, buf, 2 * P, IOVA);
+	v = 0;
+	VT_OK(option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET, ioas,
+		     &v));
+	v = 1;
+	VT_OK(option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET, ioas,
+		     &v));
+	VT_EXPECT_EQ(v, 0);
+	VT_OK(ranges(fd, ioas, &r, &num, &align));
+	VT_EXPECT_EQ(align, P);
+	/* now IOVA, length and VA offset must be page multiples */
+	iova = IOVA + 0x10800;
+	VT_ERRNO(map(fd, ioas, RW | FIXED, buf, P, &iova), EINVAL);
+	iova = IOVA + 0x10000;
+	VT_ERRNO(map(fd, ioas, RW | FIXED, buf, 0x800, &iova), EINVAL);
+	VT_ERRNO(map(fd, ioas, RW | FIXED, buf + 0x800, P, &iova), EINVAL);
+	iova = 0;
+	VT_ERRNO(map(fd, ioas, RW, buf, 0x800, &iova), EINVAL);
+	VT_ERRNO(map(fd, ioas, RW, buf + 0x800, P, &iova), EINVAL);
+	iova = 0;
+	VT_OK(map(fd, ioas, RW, buf, 2 * P, &iova));
+	VT_EXPECT_EQ(iova % P, 0);
+	/* a COPY of a sub-page slice is refused likewise */
+	iova = IOVA + 0x20000;
+	VT_ERRNO(copy(fd, RW | FIXED, ioas, &iova, ioas, IOVA + 0x10, P),
+		 EINVAL);
+	VT_ERRNO(copy(fd, RW | FIXED, ioas, &iova, ioas, IOVA, 0x10), EINVAL);
+	/* setting the same value again is fine; back to huge pages */
+	v = 0;
+	VT_OK(option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET, ioas,
+		     &v));
+	v = 1;
+	VT_OK(option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET, ioas,
+		     &v));
+	num = 1;
+	VT_OK(ranges(fd, ioas, &r, &num, &align));
+	VT_EXPECT_EQ(align, 1);
+	map_ok(fd, ioas, RW | FIXED, buf + 3, 5, 0x7000003);
+	munmap(buf, 8 * P);
+}
+
+/* The reply of MAP/COPY cannot be written: EFAULT, no id taken. */
+static void t_reply_efault(void)
+{
+	struct iommu_ioas_map *m;
+	int fd = ifd_open();
+	uint32_t ioas = ioas_alloc(fd);
+	char *buf = area(P);
+
+	m = mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	VT_ASSERT(m != MAP_FAILED, "mmap");
+	m->size = sizeof(*m);
+	m->flags = RW;
+	m->ioas_id = ioas;
+	m->user_va = (uintptr_t)buf;
+	m->length = P;
+	VT_ASSERT(!mprotect(m, P, PROT_READ), "mprotect");
+	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, m), EFAULT);
+	munmap(m, P);
+	VT_EXPECT_EQ(ioas_alloc(fd), ioas + 1);
+	munmap(buf, P);
+}
+
+static const struct vt_test tests[] = {
+	{ .name = "node", .fn = t_node },
+	{ .name = "header", .fn = t_header },
+	{ .name = "alloc_destroy", .fn = t_alloc_destroy },
+	{ .name = "close_with_objects", .fn = t_close_with_objects },
+	{ .name = "map_fixed", .fn = t_map_fixed },
+	{ .name = "map_errors", .fn = t_map_errors },
+	{ .name = "map_auto", .fn = t_map_auto },
+	{ .name = "allow_iovas", .fn = t_allow_iovas },
+	{ .name = "iova_ranges", .fn = t_iova_ranges },
+	{ .name = "unmap", .fn = t_unmap },
+	{ .name = "copy", .fn = t_copy },
+	{ .name = "option_rlimit", .fn = t_option_rlimit },
+	{ .name = "option_huge", .fn = t_option_huge },
+	{ .name = "reply_efault", .fn = t_reply_efault },
+};
+
+/*
+ * No devices: not vt_main(), which would bind the edus. The in-tree
+ * stack of the debug kernel has loaded iommufd with vfio; ours is loaded
+ * here if it is installed.
+ */
+int main(int argc, char **argv)
+{
+	(void)argv;
+	vt_tap_header();
+	if (argc > 1)
+		vt_bail("usage: vfio_iommufd_test (no options, no devices)");
+	if (access(NODE, F_OK) &&
+	    system("modprobe -q iommufd 2>/dev/null") == -1)
+		vt_diag("cannot run modprobe");
+	if (access(NODE, F_OK)) {
+		printf("1..0 # SKIP no %s: kernel without CONFIG_IOMMUFD and no iommufd.ko of ours installed\n",
+		       NODE);
+		return 4;
+	}
+	vt_plan(ARRAY_SIZE(tests));
+	vt_run_tests("iommufd", tests, ARRAY_SIZE(tests), NULL);
+	return vt_exit_code();
+}
