@@ -50,6 +50,7 @@ vdir=$VFIO_SRC/tools/testing/variant
 client=$vdir/build/variant_client
 drv=vfio-pci-variant-test
 mod=vfio_pci_variant_test
+ko=				# the file load_variant loaded
 dsys=/sys/bus/pci/drivers/$drv
 param=/sys/module/$mod/parameters/bad_mig
 edu=$VFIO_EDU0
@@ -70,7 +71,8 @@ trap variant_cleanup EXIT
 # modules; a `make install` run leaves it in the build folder.
 load_variant() {
 	if modprobe "$mod" 2> "$T_TMP/modprobe.err"; then
-		t_diag "loaded $(modinfo -n "$mod")"
+		ko=$(modinfo -n "$mod")
+		t_diag "loaded $ko"
 		return 0
 	fi
 	t_diag "modprobe: $(cat "$T_TMP/modprobe.err")"
@@ -78,8 +80,9 @@ load_variant() {
 		t_diag "$vdir/$drv.ko is not built (make -C $vdir)"
 		return 1
 	fi
-	t_diag "loading $vdir/$drv.ko"
-	insmod "$vdir/$drv.ko"
+	ko=$vdir/$drv.ko
+	t_diag "loading $ko"
+	insmod "$ko"
 }
 
 cur_grp=
@@ -133,8 +136,8 @@ fi
 t_check "1: it depends on our vfio-pci-core" \
 	test -e "/sys/module/vfio_pci_core/holders/$mod"
 t_check "1: modinfo: GPL, bad_mig described" \
-	sh -c "modinfo -F license $mod | grep -qx GPL &&
-	       modinfo -F parm $mod | grep -q '^bad_mig:.'"
+	sh -c "modinfo -F license $ko | grep -qx GPL &&
+	       modinfo -F parm $ko | grep -q '^bad_mig:.'"
 
 # Its id table is driver_override only: a plain reprobe leaves edu alone.
 [ -z "$(vfio_driver_of "$edu")" ] || vfio_unbind "$edu"
