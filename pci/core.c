@@ -9,6 +9,8 @@
  * Lock order (see also pci_core.h):
  *   vfio_pci_sriov_pfs_lock is taken alone.
  *   dev_set->lock -> memory_lock of each member (trylock for several).
+ *   memory_lock -> lowpower_lock; runtime resume takes lowpower_lock
+ *   alone (see pci_core.h).
  *   dev_set->lock -> vf_token->lock.
  */
 
@@ -191,26 +193,28 @@ int vfio_pci_runtime_pm_enter(struct vfio_pci_core_device *vdev,
 	int ret = -EINVAL;
 
 	vfio_pci_zap_and_down_write_memory_lock(vdev);
+	mutex_lock(&vdev->lowpower_lock);
 	if (!vdev->lowpower_active) {
 		vdev->lowpower_wake = wake;
-		vdev->lowpower_active = true;
+		WRITE_ONCE(vdev->lowpower_active, true);
 		pm_runtime_put_noidle(&vdev->pdev->dev);
 		ret = 0;
 	}
+	mutex_unlock(&vdev->lowpower_lock);
 	up_write(&vdev->memory_lock);
 	return ret;
 }
 
 /*
- * Low power exit, memory_lock held for write. @woke: the device woke
- * on its own, which the user hears about only if it asked to.
+ * Low power exit, lowpower_lock held. @woke: the device woke on its
+ * own, which the user hears about only if it asked to.
  */
 static void runtime_pm_leave_locked(struct vfio_pci_core_device *vdev,
 				    bool woke)
 {
 	struct eventfd_ctx *wake = vdev->lowpower_wake;
 
-	lockdep_assert_held_write(&vdev->memory_lock);
+	lockdep_assert_held(&vdev->lowpower_lock);
 
 	if (woke && !wake)
 		return;
@@ -222,14 +226,16 @@ static void runtime_pm_leave_locked(struct vfio_pci_core_device *vdev,
 	}
 	if (vdev->lowpower_active) {
 		pm_runtime_get_noresume(&vdev->pdev->dev);
-		vdev->lowpower_active = false;
+		WRITE_ONCE(vdev->lowpower_active, false);
 	}
 }
 
 void vfio_pci_runtime_pm_leave(struct vfio_pci_core_device *vdev)
 {
 	down_write(&vdev->memory_lock);
+	mutex_lock(&vdev->lowpower_lock);
 	runtime_pm_leave_locked(vdev, false);
+	mutex_unlock(&vdev->lowpower_lock);
 	up_write(&vdev->memory_lock);
 }
 
@@ -256,10 +262,15 @@ static int vfio_pci_runtime_resume(struct device *dev)
 {
 	struct vfio_pci_core_device *vdev = dev_get_drvdata(dev);
 
-	/* A wakeup the user asked to hear about ends low power. */
-	down_write(&vdev->memory_lock);
+	/*
+	 * A wakeup the user asked to hear about ends low power. Not under
+	 * memory_lock (see lowpower_lock): a BAR fault racing this sees
+	 * low power still on and fails as it would have a moment earlier,
+	 * or sees it off, and the device is powered by now.
+	 */
+	mutex_lock(&vdev->lowpower_lock);
 	runtime_pm_leave_locked(vdev, true);
-	up_write(&vdev->memory_lock);
+	mutex_unlock(&vdev->lowpower_lock);
 
 	if (vdev->rpm_intx_masked)
 		vfio_pci_intx_unmask(vdev);
@@ -1204,6 +1215,7 @@ int vfio_pci_core_init_dev(struct vfio_device *core_vdev)
 	mutex_init(&vdev->igate);
 	spin_lock_init(&vdev->irqlock);
 	init_rwsem(&vdev->memory_lock);
+	mutex_init(&vdev->lowpower_lock);
 	mutex_init(&vdev->ioeventfds_lock);
 	return 0;
 }
@@ -1216,6 +1228,7 @@ void vfio_pci_core_release_dev(struct vfio_device *core_vdev)
 	kfree(vdev->pm_saved);
 	kfree(vdev->region);
 	mutex_destroy(&vdev->ioeventfds_lock);
+	mutex_destroy(&vdev->lowpower_lock);
 	xa_destroy(&vdev->msi_ctxs);
 	mutex_destroy(&vdev->igate);
 }

@@ -202,9 +202,13 @@ static vm_fault_t vfio_pci_bar_fault(struct vm_fault *vmf, unsigned int order)
 		      (pfn & ((1UL << order) - 1))))
 		return VM_FAULT_FALLBACK;
 
-	/* No access while in low power or with memory decode off. */
+	/*
+	 * No access while in low power or with memory decode off. Low
+	 * power starts under memory_lock; resume may end it without.
+	 */
 	down_read(&vdev->memory_lock);
-	if (!vdev->lowpower_active && __vfio_pci_memory_enabled(vdev))
+	if (!READ_ONCE(vdev->lowpower_active) &&
+	    __vfio_pci_memory_enabled(vdev))
 		ret = vfio_pci_bar_insert(vmf, pfn, order);
 	up_read(&vdev->memory_lock);
 	return ret;

@@ -106,7 +106,7 @@ struct vfio_pci_core_device {
 	 * Held for write while BAR access must stop: memory decode off,
 	 * low power, reset. Held for read around every user BAR access
 	 * and by the mmap fault handler. Protects the virtual memory
-	 * enable bit, the power state and lowpower_* below.
+	 * enable bit and the power state.
 	 */
 	struct rw_semaphore	memory_lock;
 
@@ -144,7 +144,16 @@ struct vfio_pci_core_device {
 	struct pci_saved_state	*open_state;
 	/* State saved across D3hot for NoSoftRst- devices. */
 	struct pci_saved_state	*pm_saved;
-	struct eventfd_ctx	*lowpower_wake;	/* under memory_lock */
+	/*
+	 * Protects lowpower_active and lowpower_wake. Taken inside
+	 * memory_lock by low power entry and exit, and alone by runtime
+	 * resume: the PCI core resumes devices while holding pci_bus_sem
+	 * (AER recovery's bus walk), and a reset takes pci_bus_sem inside
+	 * memory_lock, so resume must not wait for memory_lock. Nothing
+	 * is taken inside it.
+	 */
+	struct mutex		lowpower_lock;
+	struct eventfd_ctx	*lowpower_wake;
 
 	/* SR-IOV: a PF's token, or the vfio PF a VF belongs to. */
 	struct vfio_pci_vf_token *vf_token;
@@ -167,7 +176,7 @@ struct vfio_pci_core_device {
 	bool			vbar_stale;		/* vconfig BARs need sizing */
 	bool			needs_reset;		/* dirty since last reset */
 	bool			rpm_intx_masked;	/* masked by runtime PM */
-	bool			lowpower_active;	/* under memory_lock */
+	bool			lowpower_active;	/* see lowpower_lock */
 	bool			sriov_enabled;
 };
 
