@@ -346,6 +346,25 @@ t_vfio_nodes_ok() {
 	return $_nok
 }
 
+# t_reload_vfio_pci [PARAM=VALUE...]: vfio-pci loaded again with these
+# parameters (none: its defaults); what vfio-pci holds is unbound first.
+# shellcheck disable=SC2120 # the tests pass the parameters
+t_reload_vfio_pci() {
+	for _rp in /sys/bus/pci/drivers/vfio-pci/????:??:??.?; do
+		[ -e "$_rp" ] && vfio_unbind "${_rp##*/}"
+	done
+	{ ! t_loaded vfio_pci || rmmod vfio_pci; } && modprobe vfio-pci "$@"
+}
+
+# t_param_cleanup PARAM_FILE: the EXIT trap of a test that reloads
+# vfio-pci with a boolean parameter: reloaded with the defaults unless
+# the parameter reads N, then t_cleanup.
+t_param_cleanup() {
+	# shellcheck disable=SC2119 # no parameter: the defaults
+	[ "$(cat "$1" 2> /dev/null)" = N ] || t_reload_vfio_pci
+	t_cleanup
+}
+
 t_cleanup() {
 	[ -n "$T_HOLD_PID" ] && kill -KILL "$T_HOLD_PID" 2> /dev/null
 	for _cp in "$T_TMP"/*.pid; do

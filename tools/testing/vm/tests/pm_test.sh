@@ -39,26 +39,12 @@ pm_wait() {
 	done
 }
 
-# reload_vfio_pci [PARAM=VALUE]: nothing may be bound to vfio-pci.
-# shellcheck disable=SC2120 # t_check passes the parameter
-reload_vfio_pci() {
-	for _rp in /sys/bus/pci/drivers/vfio-pci/????:??:??.?; do
-		[ -e "$_rp" ] && vfio_unbind "${_rp##*/}"
-	done
-	{ ! t_loaded vfio_pci || rmmod vfio_pci; } && modprobe vfio-pci "$@"
-}
-
-pm_cleanup() {
-	# shellcheck disable=SC2119 # no parameter: the defaults
-	[ "$(cat "$param" 2> /dev/null)" = N ] || reload_vfio_pci
-	t_cleanup
-}
-trap pm_cleanup EXIT
+trap 't_param_cleanup "$param"' EXIT
 
 # ---- disable_idle_d3=1 -----------------------------------------------------
 
 t_check "vfio-pci reloaded with disable_idle_d3=1" \
-	reload_vfio_pci disable_idle_d3=1
+	t_reload_vfio_pci disable_idle_d3=1
 t_check "... the parameter reads Y" test "$(cat "$param")" = Y
 if vfio_bind "$nic" > /dev/null; then
 	sleep 0.5
@@ -91,7 +77,7 @@ fi
 
 # ---- back to the default ----------------------------------------------------
 
-t_check "vfio-pci reloaded without parameters" reload_vfio_pci
+t_check "vfio-pci reloaded without parameters" t_reload_vfio_pci
 t_check "... disable_idle_d3 reads N" test "$(cat "$param")" = N
 if vfio_bind "$nic" > /dev/null; then
 	t_check "bound, closed $nic suspends to D3hot" \

@@ -26,21 +26,7 @@ if [ -z "${VFIO_VGA0:-}" ]; then
 	exit 4
 fi
 
-# reload_vfio_pci [PARAM=VALUE]: nothing may be bound to vfio-pci.
-# shellcheck disable=SC2120 # t_check passes the parameter
-reload_vfio_pci() {
-	for _rp in /sys/bus/pci/drivers/vfio-pci/????:??:??.?; do
-		[ -e "$_rp" ] && vfio_unbind "${_rp##*/}"
-	done
-	{ ! t_loaded vfio_pci || rmmod vfio_pci; } && modprobe vfio-pci "$@"
-}
-
-vga_cleanup() {
-	# shellcheck disable=SC2119 # no parameter: the defaults
-	[ "$(cat "$param" 2> /dev/null)" = N ] || reload_vfio_pci
-	t_cleanup
-}
-trap vga_cleanup EXIT
+trap 't_param_cleanup "$param"' EXIT
 
 # run_vga LABEL: vfio_vga_test's results as items "LABEL: ..." (its
 # skips, the cases of the other mode, only as comments)
@@ -64,11 +50,11 @@ if [ ! -x "$vga" ]; then
 fi
 [ -x "$vga" ] || { t_nok "vfio_vga_test is not built ($vga)"; t_done; }
 
-t_check "vfio-pci reloaded with disable_vga=1" reload_vfio_pci disable_vga=1
+t_check "vfio-pci reloaded with disable_vga=1" t_reload_vfio_pci disable_vga=1
 t_check "... the parameter reads Y" test "$(cat "$param")" = Y
 run_vga "disable_vga=1"
 
-t_check "vfio-pci reloaded without parameters" reload_vfio_pci
+t_check "vfio-pci reloaded without parameters" t_reload_vfio_pci
 t_check "... disable_vga reads N" test "$(cat "$param")" = N
 run_vga "default"
 t_done
