@@ -353,6 +353,65 @@ static void t_map_fixed(void)
 	munmap(buf, 16 * P);
 }
 
+/*
+ * Bad input, each a change to a good request: @set says which fields
+ * replace the good one's. @what and @line identify a failure.
+ */
+enum {
+	B_SIZE = 1, B_FLAGS = 2, B_ID = 4, B_VA = 8, B_LEN = 16, B_IOVA = 32,
+	B_SRC = 64,
+};
+
+struct bad_case {
+	unsigned int set;
+	uint32_t size, flags, id, rsv;
+	uint64_t va, length, iova;	/* COPY: va is src_iova, id dst */
+	uint32_t src;			/* COPY: src_ioas_id (B_SRC) */
+	int err;
+	const char *what;
+	int line;
+};
+
+#define BAD(err_, what_, ...) \
+	{ __VA_ARGS__, .err = err_, .what = what_, .line = __LINE__ }
+
+static const struct bad_case map_cases[] = {
+	BAD(EINVAL, "size short of iova", .set = B_SIZE,
+	    .size = offsetof(struct iommu_ioas_map, iova)),
+	BAD(EOPNOTSUPP, "unknown flag", .set = B_FLAGS,
+	    .flags = RW | FIXED | 1 << 3),
+	BAD(EOPNOTSUPP, "__reserved set", .rsv = 1),
+	BAD(EOPNOTSUPP, "flags are checked before the id",
+	    .set = B_FLAGS | B_ID, .flags = 1 << 4, .id = 99),
+	BAD(EOVERFLOW, "iova U64_MAX", .set = B_IOVA, .iova = UINT64_MAX),
+	BAD(EOVERFLOW, "length U64_MAX", .set = B_LEN, .length = UINT64_MAX),
+	BAD(EINVAL, "neither readable nor writeable", .set = B_FLAGS,
+	    .flags = FIXED),
+	BAD(ENOENT, "unknown IOAS", .set = B_ID, .id = 99),
+	BAD(ENOENT, "IOAS 0", .set = B_ID, .id = 0),
+	BAD(ENOENT, "the id is looked up before the length",
+	    .set = B_ID | B_LEN, .id = 99, .length = 0),
+	BAD(EINVAL, "length 0", .set = B_LEN, .length = 0),
+	BAD(EINVAL, "length 0, kernel-chosen IOVA", .set = B_FLAGS | B_LEN,
+	    .flags = RW, .length = 0),
+	BAD(EINVAL, "length over SIZE_MAX - PAGE_SIZE", .set = B_LEN,
+	    .length = UINT64_MAX - 1),
+	BAD(EINVAL, "length over SIZE_MAX - PAGE_SIZE (2)", .set = B_LEN,
+	    .length = UINT64_MAX - P + 1),
+	BAD(EOVERFLOW, "user range wraps", .set = B_VA | B_LEN,
+	    .va = UINT64_MAX - P + 1, .length = 2 * P),
+	BAD(EOVERFLOW, "user range ends at the top", .set = B_VA | B_LEN,
+	    .va = UINT64_MAX - P + 1, .length = P),
+	BAD(EOVERFLOW, "IOVA range wraps", .set = B_IOVA | B_LEN,
+	    .iova = UINT64_MAX - P + 1, .length = 2 * P),
+	BAD(EOVERFLOW, "kernel-chosen IOVA, half the space",
+	    .set = B_FLAGS | B_VA | B_LEN, .flags = RW, .va = 0,
+	    .length = 1UL << 63),
+	BAD(EOVERFLOW, "kernel-chosen IOVA, U64_MAX / 2",
+	    .set = B_FLAGS | B_VA | B_LEN, .flags = RW, .va = 0,
+	    .length = UINT64_MAX / 2),
+};
+
 static void t_map_errors(void)
 {
 	int fd = ifd_open();
@@ -360,90 +419,23 @@ static void t_map_errors(void)
 	struct iommu_ioas_map m;
 	char *buf = area(4 * P);
 	uint64_t iova;
+	size_t i;
+	long ret;
 
-#define MAP_INIT() do {							\
-	memset(&m, 0, sizeof(m));					\
-	m.size = sizeof(m);						\
-	m.flags = RW | FIXED;						\
-	m.ioas_id = ioas;						\
-	m.user_va = (uintptr_t)buf;					\
-	m.length = P;							\
-	m.iova = IOVA;							\
-} while (0)
+	for (i = 0; i < ARRAY_SIZE(map_cases); i++) {
+		const struct bad_case *b = &map_cases[i];
 
-	MAP_INIT();
-	m.size = offsetof(struct iommu_ioas_map, iova);
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EINVAL);
-	MAP_INIT();
-	m.flags |= 1 << 3;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOPNOTSUPP);
-	MAP_INIT();
-	m.__reserved = 1;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOPNOTSUPP);
-	/* flags are checked before the id */
-	MAP_INIT();
-	m.flags = 1 << 4;
-	m.ioas_id = 99;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOPNOTSUPP);
-	MAP_INIT();
-	m.iova = UINT64_MAX;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
-	MAP_INIT();
-	m.length = UINT64_MAX;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
-	MAP_INIT();
-	m.flags = FIXED;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EINVAL);
-	MAP_INIT();
-	m.ioas_id = 99;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), ENOENT);
-	MAP_INIT();
-	m.ioas_id = 0;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), ENOENT);
-	/* the id is looked up before the length */
-	MAP_INIT();
-	m.ioas_id = 99;
-	m.length = 0;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), ENOENT);
-	MAP_INIT();
-	m.length = 0;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EINVAL);
-	MAP_INIT();
-	m.flags = RW;
-	m.length = 0;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EINVAL);
-	/* more than SIZE_MAX - PAGE_SIZE */
-	MAP_INIT();
-	m.length = UINT64_MAX - 1;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EINVAL);
-	MAP_INIT();
-	m.length = UINT64_MAX - P + 1;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EINVAL);
-	/* user range wraps */
-	MAP_INIT();
-	m.user_va = UINT64_MAX - P + 1;
-	m.length = 2 * P;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
-	MAP_INIT();
-	m.user_va = UINT64_MAX - P + 1;
-	m.length = P;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
-	/* IOVA range wraps */
-	MAP_INIT();
-	m.iova = UINT64_MAX - P + 1;
-	m.length = 2 * P;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
-	/* kernel-chosen IOVA: half the space or more */
-	MAP_INIT();
-	m.flags = RW;
-	m.user_va = 0;
-	m.length = 1UL << 63;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
-	MAP_INIT();
-	m.flags = RW;
-	m.user_va = 0;
-	m.length = UINT64_MAX / 2;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, &m), EOVERFLOW);
+		memset(&m, 0, sizeof(m));
+		m.size = b->set & B_SIZE ? b->size : sizeof(m);
+		m.flags = b->set & B_FLAGS ? b->flags : RW | FIXED;
+		m.ioas_id = b->set & B_ID ? b->id : ioas;
+		m.__reserved = b->rsv;
+		m.user_va = b->set & B_VA ? b->va : (uintptr_t)buf;
+		m.length = b->set & B_LEN ? b->length : P;
+		m.iova = b->set & B_IOVA ? b->iova : IOVA;
+		ret = ioctl(fd, IOMMU_IOAS_MAP, &m);
+		vt__errno(b->line, b->what, ret, errno, b->err);
+	}
 
 	/* nothing of the above was mapped */
 	VT_ERRNO(unmap(fd, ioas, 0, UINT64_MAX - 1, NULL), ENOENT);
@@ -452,16 +444,16 @@ static void t_map_errors(void)
 	VT_EXPECT_EQ(iova, 0);
 
 	/* just below half the space fits (2 MiB-aligned, nothing pinned) */
-	MAP_INIT();
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
 	m.flags = RW;
-	m.user_va = 0;
+	m.ioas_id = ioas;
 	m.length = UINT64_MAX / 2 - 1;
 	VT_OK(ioctl(fd, IOMMU_IOAS_MAP, &m));
 	VT_EXPECT_EQ(m.iova, 2UL << 20);
 	VT_OK(unmap(fd, ioas, 0, UINT64_MAX, &iova));
 	VT_EXPECT_EQ(iova, UINT64_MAX / 2 - 1);
 	munmap(buf, 4 * P);
-#undef MAP_INIT
 }
 
 static void t_map_auto(void)
@@ -673,6 +665,36 @@ static void t_unmap(void)
 
 /* ---- COPY ------------------------------------------------------------------ */
 
+/*
+ * For t_copy()'s source: A rw [IOVA, +2P), B rw [+2P, +4P), a gap, R ro
+ * [+8P, +10P). .id is the destination IOAS, .va the source IOVA.
+ */
+static const struct bad_case copy_cases[] = {
+	BAD(EINVAL, "size short of src_iova", .set = B_SIZE,
+	    .size = offsetof(struct iommu_ioas_copy, src_iova)),
+	BAD(EOPNOTSUPP, "unknown flag", .set = B_FLAGS,
+	    .flags = RW | FIXED | 1 << 3),
+	BAD(EOVERFLOW, "length U64_MAX", .set = B_LEN, .length = UINT64_MAX),
+	BAD(EOVERFLOW, "src_iova U64_MAX", .set = B_VA, .va = UINT64_MAX),
+	BAD(EOVERFLOW, "dst_iova U64_MAX", .set = B_IOVA, .iova = UINT64_MAX),
+	BAD(EINVAL, "neither readable nor writeable", .set = B_FLAGS,
+	    .flags = FIXED),
+	BAD(ENOENT, "unknown source IOAS", .set = B_SRC, .src = 99),
+	BAD(ENOENT, "unknown destination IOAS", .set = B_ID, .id = 99),
+	BAD(EINVAL, "length 0", .set = B_LEN, .length = 0),
+	BAD(EOVERFLOW, "source range wraps", .set = B_VA | B_LEN,
+	    .va = UINT64_MAX - P + 1, .length = 2 * P),
+	/* the source must be mapped without a gap */
+	BAD(ENOENT, "source starts unmapped", .set = B_VA, .va = IOVA - P),
+	BAD(ENOENT, "source runs into the gap", .set = B_VA | B_LEN,
+	    .va = IOVA + 3 * P, .length = 2 * P),
+	BAD(ENOENT, "source in the gap", .set = B_VA, .va = IOVA + 4 * P),
+	/* a writable copy of read-only memory */
+	BAD(EPERM, "RW copy of read-only", .set = B_VA, .va = IOVA + 8 * P),
+	BAD(EPERM, "W copy of read-only", .set = B_VA | B_FLAGS,
+	    .va = IOVA + 8 * P, .flags = IOMMU_IOAS_MAP_WRITEABLE | FIXED),
+};
+
 static void t_copy(void)
 {
 	const uint32_t R = IOMMU_IOAS_MAP_READABLE;
@@ -682,73 +704,28 @@ static void t_copy(void)
 	struct iommu_ioas_copy c;
 	char *buf = area(8 * P);
 	uint64_t iova, out = 0;
+	size_t i;
+	long ret;
 
 	/* src: A rw [IOVA, +2P), B rw [+2P, +4P), R ro [+8P, +10P) */
 	map_ok(fd, src, RW | FIXED, buf, 2 * P, IOVA);
 	map_ok(fd, src, RW | FIXED, buf + 2 * P, 2 * P, IOVA + 2 * P);
 	map_ok(fd, src, R | FIXED, buf + 4 * P, 2 * P, IOVA + 8 * P);
 
-#define COPY_INIT() do {						\
-	memset(&c, 0, sizeof(c));					\
-	c.size = sizeof(c);						\
-	c.flags = RW | FIXED;						\
-	c.dst_ioas_id = dst;						\
-	c.src_ioas_id = src;						\
-	c.length = P;							\
-	c.dst_iova = IOVA;						\
-	c.src_iova = IOVA;						\
-} while (0)
+	for (i = 0; i < ARRAY_SIZE(copy_cases); i++) {
+		const struct bad_case *b = &copy_cases[i];
 
-	COPY_INIT();
-	c.size = offsetof(struct iommu_ioas_copy, src_iova);
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EINVAL);
-	COPY_INIT();
-	c.flags |= 1 << 3;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EOPNOTSUPP);
-	COPY_INIT();
-	c.length = UINT64_MAX;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EOVERFLOW);
-	COPY_INIT();
-	c.src_iova = UINT64_MAX;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EOVERFLOW);
-	COPY_INIT();
-	c.dst_iova = UINT64_MAX;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EOVERFLOW);
-	COPY_INIT();
-	c.flags = FIXED;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EINVAL);
-	COPY_INIT();
-	c.src_ioas_id = 99;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), ENOENT);
-	COPY_INIT();
-	c.dst_ioas_id = 99;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), ENOENT);
-	COPY_INIT();
-	c.length = 0;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EINVAL);
-	COPY_INIT();
-	c.src_iova = UINT64_MAX - P + 1;
-	c.length = 2 * P;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EOVERFLOW);
-	/* the source must be mapped without a gap */
-	COPY_INIT();
-	c.src_iova = IOVA - P;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), ENOENT);
-	COPY_INIT();
-	c.src_iova = IOVA + 3 * P;
-	c.length = 2 * P;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), ENOENT);
-	COPY_INIT();
-	c.src_iova = IOVA + 4 * P;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), ENOENT);
-	/* a writable copy of read-only memory */
-	COPY_INIT();
-	c.src_iova = IOVA + 8 * P;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EPERM);
-	COPY_INIT();
-	c.src_iova = IOVA + 8 * P;
-	c.flags = IOMMU_IOAS_MAP_WRITEABLE | FIXED;
-	VT_ERRNO(ioctl(fd, IOMMU_IOAS_COPY, &c), EPERM);
+		memset(&c, 0, sizeof(c));
+		c.size = b->set & B_SIZE ? b->size : sizeof(c);
+		c.flags = b->set & B_FLAGS ? b->flags : RW | FIXED;
+		c.dst_ioas_id = b->set & B_ID ? b->id : dst;
+		c.src_ioas_id = b->set & B_SRC ? b->src : src;
+		c.length = b->set & B_LEN ? b->length : P;
+		c.dst_iova = b->set & B_IOVA ? b->iova : IOVA;
+		c.src_iova = b->set & B_VA ? b->va : IOVA;
+		ret = ioctl(fd, IOMMU_IOAS_COPY, &c);
+		vt__errno(b->line, b->what, ret, errno, b->err);
+	}
 	/* nothing was added by the failures */
 	VT_ERRNO(unmap(fd, dst, 0, UINT64_MAX - 1, NULL), ENOENT);
 
@@ -783,7 +760,6 @@ static void t_copy(void)
 	VT_EXPECT_EQ(vt_locked_kb(), lck0);
 	VT_EXPECT_EQ(vt_status_kb("VmPin:"), pin0);
 	munmap(buf, 8 * P);
-#undef COPY_INIT
 }
 
 /* ---- OPTION ---------------------------------------------------------------- */
