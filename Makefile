@@ -50,7 +50,7 @@ include/generated/vfio_compat_probes.h: $(wildcard include/compat/probes/*.c) \
 # Kbuild is slow to find out that nothing changed (minutes under TCG):
 # a stamp over every source lets `make install` after `make` skip it.
 SOURCES := $(shell find $(SRC)/core $(SRC)/group $(SRC)/virqfd $(SRC)/pci \
-	$(SRC)/cdev $(SRC)/iommufd $(SRC)/mdev $(SRC)/platform \
+	$(SRC)/cdev $(SRC)/iommufd $(SRC)/pinrun $(SRC)/mdev $(SRC)/platform \
 	$(SRC)/include/vfio -name '*.[ch]' -o -name Kbuild 2>/dev/null) \
 	$(SRC)/Kbuild
 STAMP := $(SRC)/build/.modules-$(KVER)

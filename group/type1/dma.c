@@ -75,7 +75,7 @@ static struct t1_mapping *t1_mapping_alloc(dma_addr_t iova,
 	m->vaddr = vaddr;
 	m->size = size;
 	m->prot = prot;
-	INIT_LIST_HEAD(&m->runs.blocks);
+	pinrun_store_init(&m->runs);
 	xa_init(&m->ext_pins);
 
 	/*
@@ -83,10 +83,11 @@ static struct t1_mapping *t1_mapping_alloc(dma_addr_t iova,
 	 * emulated device): keep the caller's mm to pin from and charge,
 	 * and its group leader for RLIMIT_MEMLOCK.
 	 */
-	m->task = get_task_struct(current->group_leader);
-	m->mm = current->mm;
-	mmgrab(m->mm);
-	m->lock_cap = capable(CAP_IPC_LOCK);
+	m->own.task = get_task_struct(current->group_leader);
+	m->own.mm = current->mm;
+	mmgrab(m->own.mm);
+	m->own.lock_cap = capable(CAP_IPC_LOCK);
+	m->own.mode = PINRUN_ACCT_MM;
 	return m;
 }
 
@@ -95,8 +96,8 @@ static void t1_mapping_free(struct t1_mapping *m)
 {
 	t1_dirty_free(m);
 	xa_destroy(&m->ext_pins);
-	mmdrop(m->mm);
-	put_task_struct(m->task);
+	mmdrop(m->own.mm);
+	put_task_struct(m->own.task);
 	kfree(m);
 }
 
@@ -147,7 +148,7 @@ static int t1_map_new(struct t1_iommu *iommu, dma_addr_t iova,
 		      unsigned long vaddr, size_t size, int prot)
 {
 	struct t1_mapping *m;
-	struct t1_batch b;
+	struct pinrun_batch b;
 	int ret;
 
 	if (!iommu->maps_left)
@@ -167,9 +168,9 @@ static int t1_map_new(struct t1_iommu *iommu, dma_addr_t iova,
 
 	/* Without an IOMMU domain only emulated devices pin, on demand. */
 	if (!list_empty(&iommu->domains)) {
-		t1_batch_init(&b);
+		pinrun_batch_init(&b);
 		ret = t1_pin_and_map(iommu, m, NULL, &b);
-		t1_batch_fini(&b);
+		pinrun_batch_fini(&b);
 		if (ret)
 			goto err_free;
 	}

@@ -243,10 +243,10 @@ static int t1_replay(struct t1_iommu *iommu, struct t1_domain *d)
 {
 	bool pinned = !list_empty(&iommu->domains);
 	struct t1_mapping *m, *undo;
-	struct t1_batch b;
+	struct pinrun_batch b;
 	int ret = 0;
 
-	t1_batch_init(&b);
+	pinrun_batch_init(&b);
 	for (m = t1_mapping_lowest(iommu); m; m = t1_mapping_succ(m)) {
 		if (pinned)
 			ret = t1_map_pinned(m, d, &b);
@@ -256,7 +256,7 @@ static int t1_replay(struct t1_iommu *iommu, struct t1_domain *d)
 			break;
 		cond_resched();
 	}
-	t1_batch_fini(&b);
+	pinrun_batch_fini(&b);
 	if (!ret)
 		return 0;
 

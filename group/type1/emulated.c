@@ -70,7 +70,7 @@ static int t1_ext_pin_new(struct t1_mapping *m, unsigned long idx,
 	unsigned long vaddr = m->vaddr + (idx << PAGE_SHIFT);
 	bool write = m->prot & IOMMU_WRITE;
 	unsigned int gup = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
-	struct mm_struct *mm = m->mm;
+	struct mm_struct *mm = m->own.mm;
 	struct page *page = NULL;
 	struct t1_ext_pin *ep;
 	unsigned long pfn;
@@ -85,7 +85,7 @@ static int t1_ext_pin_new(struct t1_mapping *m, unsigned long idx,
 		pfn = page_to_pfn(page);
 	} else {
 		page = NULL;
-		n = t1_follow_pfnmap(mm, vaddr, 1, write, &pfn, n);
+		n = pinrun_follow_pfnmap(mm, vaddr, 1, write, &pfn, n);
 	}
 	mmap_read_unlock(mm);
 	mmput(mm);
@@ -100,7 +100,7 @@ static int t1_ext_pin_new(struct t1_mapping *m, unsigned long idx,
 	ep->pfn = pfn;
 	ep->refs = 1;
 	ep->gup = !!page;
-	ep->acct = !t1_pfn_reserved(pfn);
+	ep->acct = !pinrun_pfn_reserved(pfn);
 
 	/* A pinned mapping already charged this page. */
 	if (ep->acct && !m->pinned) {
@@ -246,12 +246,12 @@ static int t1_rw_chunk(struct t1_iommu *iommu, dma_addr_t iova, void *data,
 	/* As upstream: the mapping must be readable, and writable to write. */
 	if ((write && !(m->prot & IOMMU_WRITE)) || !(m->prot & IOMMU_READ))
 		return -EPERM;
-	if (!mmget_not_zero(m->mm))
+	if (!mmget_not_zero(m->own.mm))
 		return -EPERM;
 
 	if (kthread)
-		kthread_use_mm(m->mm);
-	else if (current->mm != m->mm)
+		kthread_use_mm(m->own.mm);
+	else if (current->mm != m->own.mm)
 		goto out_put;
 
 	off = iova - t1_map_iova(m);
@@ -268,9 +268,9 @@ static int t1_rw_chunk(struct t1_iommu *iommu, dma_addr_t iova, void *data,
 	}
 
 	if (kthread)
-		kthread_unuse_mm(m->mm);
+		kthread_unuse_mm(m->own.mm);
 out_put:
-	mmput(m->mm);
+	mmput(m->own.mm);
 	return *done ? 0 : -EFAULT;
 }
 

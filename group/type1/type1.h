@@ -18,6 +18,7 @@
 #include <linux/xarray.h>
 #include <uapi/linux/vfio.h>
 #include <vfio/iommu_backend.h>
+#include <vfio/pinrun.h>
 
 /*
  * Dirty bitmaps: u64 words of bits. bitmap_set() counts bits in an int,
@@ -92,16 +93,6 @@ struct t1_device {
 	struct vfio_device *vdev;
 };
 
-/*
- * Physically contiguous runs of a pinned mapping, in IOVA order. One u64
- * per run (see pin.c) instead of a node per page: unmap and replay need
- * no IOMMU page-table walks, and unpinning works a folio at a time.
- */
-struct t1_runs {
-	struct list_head blocks;	/* t1_run_block */
-	unsigned long nr;		/* runs stored */
-};
-
 /* One MAP_DMA. */
 struct t1_mapping {
 	struct interval_tree_node node;	/* start/last: inclusive IOVA */
@@ -110,11 +101,15 @@ struct t1_mapping {
 	int prot;			/* IOMMU_READ | IOMMU_WRITE */
 	bool pinned;			/* runs valid, mapped in every domain */
 	bool vaddr_stale;		/* invalidated by UNMAP_DMA with VADDR */
-	bool lock_cap;			/* owner had CAP_IPC_LOCK */
-	struct task_struct *task;	/* owner's group leader: its rlimit */
-	struct mm_struct *mm;		/* mmgrab()ed: pins and locked_vm */
+	/*
+	 * Pins and locked_vm: the owner's mm (mmgrab()ed), its group
+	 * leader (get_task_struct(): RLIMIT_MEMLOCK) and CAP_IPC_LOCK;
+	 * always charged to mm->locked_vm (PINRUN_ACCT_MM).
+	 */
+	struct pinrun_owner own;
 	long locked;			/* pages it added to mm->locked_vm */
-	struct t1_runs runs;
+	/* Physically contiguous runs in IOVA order, valid when pinned. */
+	struct pinrun_store runs;
 	/* Pins of emulated-IOMMU devices: page index -> t1_ext_pin. */
 	struct xarray ext_pins;
 	unsigned long *dirty;		/* a bit per smallest IOMMU page */
@@ -126,19 +121,6 @@ struct t1_ext_pin {
 	unsigned int refs;
 	bool gup;			/* holds a FOLL_PIN reference */
 	bool acct;			/* ordinary RAM: counts in locked_vm */
-};
-
-/*
- * Scratch space of one pin/map pass: the page array GUP fills and the
- * scatterlist handed to iommu_map_sg(). Falls back to one entry each.
- */
-struct t1_batch {
-	struct page **pages;
-	unsigned int page_cap;
-	struct scatterlist *sgl;
-	unsigned int sg_cap;
-	struct page *one_page;
-	struct scatterlist one_sg;
 };
 
 static inline dma_addr_t t1_map_iova(const struct t1_mapping *m)
@@ -167,17 +149,11 @@ int t1_do_unmap(struct t1_iommu *iommu,
 		struct vfio_iommu_type1_dma_unmap *unmap,
 		struct vfio_bitmap *bitmap, u64 *unmapped);
 
-/* pin.c: pinning, runs, IOMMU (un)mapping, locked_vm */
-void t1_batch_init(struct t1_batch *b);
-void t1_batch_fini(struct t1_batch *b);
-bool t1_pfn_reserved(unsigned long pfn);
-int t1_follow_pfnmap(struct mm_struct *mm, unsigned long vaddr,
-		     unsigned long want, bool write, unsigned long *pfn,
-		     int gup_err);
+/* pin.c: type1's use of the pin engine (pinrun/, include/vfio/pinrun.h) */
 int t1_pin_and_map(struct t1_iommu *iommu, struct t1_mapping *m,
-		   struct t1_domain *only, struct t1_batch *b);
+		   struct t1_domain *only, struct pinrun_batch *b);
 int t1_map_pinned(struct t1_mapping *m, struct t1_domain *d,
-		  struct t1_batch *b);
+		  struct pinrun_batch *b);
 void t1_unmap_unpin(struct t1_iommu *iommu, struct t1_mapping *m,
 		    struct t1_domain *only);
 void t1_domain_unmap(struct t1_domain *d, dma_addr_t iova, size_t size);
