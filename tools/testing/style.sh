@@ -27,7 +27,7 @@ mkdir -p "$out"
 files=$(git ls-files -co --exclude-standard -- \
 	'core/*.[ch]' 'group/*.[ch]' 'cdev/*.[ch]' 'iommufd/*.[ch]' \
 	'pci/*.[ch]' 'mdev/*.[ch]' 'platform/*.[ch]' 'virqfd/*.[ch]' \
-	'include/vfio/*.h' 'include/compat/probes/*.c' \
+	'pinrun/*.[ch]' 'include/vfio/*.h' 'include/compat/probes/*.c' \
 	'tools/testing/variant/vfio_pci_variant_test.c' | sort -u)
 
 if [ -z "$src" ] || [ ! -f "$src/scripts/checkpatch.pl" ]; then
@@ -46,7 +46,7 @@ fi
 # Rebuild every object with W=1 and sparse; any warning fails. Only the
 # objects of the source folders go: `make clean` would also delete the
 # .ko files of staged trees under build/.
-find core group cdev iommufd pci mdev platform virqfd -name '*.o' \
+find core group cdev iommufd pci mdev platform virqfd pinrun -name '*.o' \
 	-delete 2>/dev/null
 rm -f build/.modules-*	# the Makefile's "nothing changed" stamps
 if ! make W=1 C=2 modules > "$out/build.log" 2>&1; then
