@@ -57,7 +57,27 @@ STAMP := $(SRC)/build/.modules-$(KVER)
 
 modules: $(STAMP)
 
+# iommufd.ko calls the five IOMMU core functions of symbol namespace
+# IOMMUFD_INTERNAL (include/vfio/iommu_internal.h): refuse early, and
+# say why, against a kernel that does not export them all.
+IFD_INTERNAL_SYMS := iommu_group_replace_domain iommu_attach_handle_get \
+	iommu_attach_group_handle iommu_detach_group_handle \
+	iommu_replace_group_handle
+
+ifeq ($(filter n y,$(CONFIG_VFIO_OOT_IOMMUFD)),)
+CHECK_IFD_INTERNAL = @awk -v want="$(IFD_INTERNAL_SYMS)" ' \
+	BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) need[w[i]] = 1 } \
+	$$5 == "IOMMUFD_INTERNAL" && ($$2 in need) { delete need[$$2] } \
+	END { for (s in need) { miss = miss " " s } \
+	      if (miss != "") { \
+		print "error: $(KDIR)/Module.symvers does not export" miss \
+		      " (namespace IOMMUFD_INTERNAL), which iommufd.ko needs;" \
+		      " build without it: make CONFIG_VFIO_OOT_IOMMUFD=n" > "/dev/stderr"; \
+		exit 1 } }' $(KDIR)/Module.symvers
+endif
+
 $(STAMP): $(SOURCES) include/generated/vfio_compat_probes.h
+	$(CHECK_IFD_INTERNAL)
 	$(MAKE) $(KBUILD_ARGS) modules
 	@mkdir -p $(dir $@) && touch $@
 

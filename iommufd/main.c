@@ -207,6 +207,8 @@ static void __exit ifd_exit(void)
 module_init(ifd_init);
 module_exit(ifd_exit);
 
+/* The IOMMU core's attach-with-handle API (include/vfio/iommu_internal.h). */
+MODULE_IMPORT_NS(IOMMUFD_INTERNAL);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("VFIO out-of-tree team");
 MODULE_DESCRIPTION("I/O address space management for VFIO (/dev/iommu)");

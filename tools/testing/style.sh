@@ -70,4 +70,7 @@ else
 	verdict "variant module: W=1 + sparse" 'warning:|error:|WARNING:' \
 		"$out/variant.log" "no warnings"
 fi
+
+# Our prototypes of the IOMMUFD_INTERNAL functions against the kernel's.
+sh tools/testing/internal-check.sh "" "$src" || fail=1
 exit $fail
