@@ -8,7 +8,8 @@
  *
  *   [vfio dev_set->lock, igroup->lock, ioas->mutex: devices/domains]
  *   ifd_iova.rwsem          areas/allowed/reserved trees of one IOAS
- *   [pages->mutex, mmap_lock: pinning]
+ *   ifd_pages.mutex         pin state of one MAP's user memory
+ *   mmap_lock of the MAP caller's mm (GUP, locked_vm)
  *   xa_lock(ctx->objects)   leaf: only refcount/slot updates inside
  *
  * Reference owners: the object table owns one "users" reference of each
@@ -22,6 +23,7 @@
 #include <linux/fs.h>
 #include <linux/interval_tree.h>
 #include <linux/kref.h>
+#include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
@@ -30,6 +32,7 @@
 #include <uapi/linux/iommufd.h>
 
 #include <vfio/iommufd.h>
+#include <vfio/pinrun.h>
 
 enum ifd_obj_type {
 	IFD_OBJ_NONE,
@@ -39,11 +42,14 @@ enum ifd_obj_type {
 	IFD_OBJ_MAX,
 };
 
-/* How pinned pages are charged (IOMMU_OPTION_RLIMIT_MODE). */
+/*
+ * How pinned pages are charged (IOMMU_OPTION_RLIMIT_MODE), in the pin
+ * engine's terms. Every mode also counts them in mm->pinned_vm.
+ */
 enum ifd_account {
-	IFD_ACCOUNT_NONE,	/* CAP_IPC_LOCK: not charged */
-	IFD_ACCOUNT_USER,	/* user_struct locked_vm (default) */
-	IFD_ACCOUNT_MM,		/* mm->pinned_vm, as VFIO type1 */
+	IFD_ACCOUNT_NONE = PINRUN_ACCT_NONE,	/* CAP_IPC_LOCK: not charged */
+	IFD_ACCOUNT_USER = PINRUN_ACCT_USER,	/* user->locked_vm (default) */
+	IFD_ACCOUNT_MM = PINRUN_ACCT_MM,	/* mm->locked_vm, as type1 */
 };
 
 /*
@@ -84,22 +90,45 @@ void ifd_obj_destroy_all(struct iommufd_ctx *ctx);
 /* --- pages.c: the user memory behind one IOAS_MAP --- */
 /*
  * Shared by every area made from the same IOAS_MAP (COPY adds areas, not
- * pages). Nothing is pinned while no domain or access uses it: this slice
- * only records the user range; pinning state joins here later.
+ * pages). Pinned lazily and whole: nothing while no area of it is in a
+ * domain (or, later, pinned by an access); all @npages on the first pin
+ * user, once, however many areas, IOASes and domains map it; released
+ * when the last pin user goes.
  */
 struct ifd_pages {
 	struct kref kref;
 	unsigned long uva;		/* page aligned start */
 	unsigned long npages;
 	bool writable;
-	u8 account_mode;		/* enum ifd_account */
-	struct mm_struct *mm;		/* mmgrab()ed source */
-	struct user_struct *user;	/* charged in ACCOUNT_USER mode */
+	/*
+	 * The MAP caller: mm (mmgrab()ed) pinned from and charged, its group
+	 * leader (RLIMIT_MEMLOCK), its user_struct; own.mode is the enum
+	 * ifd_account fixed at MAP time.
+	 */
+	struct pinrun_owner own;
+	/*
+	 * Protects @pin_users, @runs while it changes, and @charged. Taken
+	 * inside iova.rwsem; takes the owner mm's mmap_lock (GUP, locked_vm).
+	 * A pin user may read @runs without it: the store only changes on
+	 * the first pin and after the last unpin.
+	 */
+	struct mutex mutex;
+	unsigned int pin_users;		/* areas in domains, accesses later */
+	struct pinrun_store runs;	/* all of npages while pin_users > 0 */
+	long charged;			/* pages charged for @runs */
 };
 
 struct ifd_pages *ifd_pages_new(struct iommufd_ctx *ctx, unsigned long uva,
 				unsigned long length, bool writable);
 void ifd_pages_put(struct ifd_pages *pages);
+int ifd_pages_pin(struct ifd_pages *pages);
+void ifd_pages_unpin(struct ifd_pages *pages);
+int ifd_pages_fill(struct ifd_pages *pages, struct iommu_domain *domain,
+		   unsigned long iova, unsigned long first_page,
+		   unsigned long npages, int prot, bool small,
+		   struct pinrun_batch *b);
+void ifd_pages_unfill(struct iommu_domain *domain, unsigned long iova,
+		      unsigned long length);
 
 /* --- iova.c: the address space of one IOAS --- */
 struct ifd_area {

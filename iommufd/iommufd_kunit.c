@@ -12,7 +12,11 @@
 #include <linux/iommu.h>
 #include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/sched/user.h>
 #include <linux/sizes.h>
+#include <linux/xarray.h>
 
 #include "ifd.h"
 
@@ -315,9 +319,417 @@ static struct kunit_suite ifk_suite = {
 	.test_cases = ifk_cases,
 };
 
-kunit_test_suite(ifk_suite);
+/*
+ * Suite iommufd_pages: pinning of one MAP's memory through the pin engine
+ * (whole range, once, whatever the number of pin users), the three
+ * accounting modes and RLIMIT_MEMLOCK, GUP failures, and filling a window
+ * of the pinned store into a domain. The domain is a fake: its map/unmap
+ * ops record IOVA page -> pfn in an xarray, so what the IOMMU would have
+ * been told is checked exactly. The user memory comes from
+ * kunit_vm_mmap(); the test thread has CAP_IPC_LOCK, so the cases force
+ * the accounting mode of their pages records.
+ */
+#define IFP_NPAGES	64
+#define IFP_IOVA	SZ_1M
+
+struct ifp {
+	struct iommufd_ctx ctx;
+	unsigned long uva;	/* IFP_NPAGES pages of anonymous memory */
+};
+
+struct ifp_dom {
+	struct iommu_domain dom;
+	struct xarray map;	/* IOVA >> PAGE_SHIFT -> xa_mk_value(pfn) */
+	int fail_in;		/* map_pages calls until one fails, <0 never */
+	unsigned int remapped;	/* maps over an existing entry: a bug */
+};
+
+static int ifp_init(struct kunit *test)
+{
+	struct ifp *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+
+	if (!k)
+		return -ENOMEM;
+	k->uva = kunit_vm_mmap(test, NULL, 0, IFP_NPAGES * P,
+			       PROT_READ | PROT_WRITE,
+			       MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (!k->uva || IS_ERR_VALUE(k->uva))
+		return -ENOMEM;
+	k->ctx.account_mode = IFD_ACCOUNT_USER;
+	test->priv = k;
+	return 0;
+}
+
+/* Deferred cleanup: whatever pins a failed case left, then the record. */
+static void ifp_pages_drop(void *data)
+{
+	struct ifd_pages *pages = data;
+
+	while (pages->pin_users)
+		ifd_pages_unpin(pages);
+	ifd_pages_put(pages);
+}
+
+static struct ifd_pages *ifp_pages(struct kunit *test, unsigned long va,
+				   unsigned long len, u8 mode)
+{
+	struct ifp *k = test->priv;
+	struct ifd_pages *pages;
+
+	pages = ifd_pages_new(&k->ctx, va, len, true);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pages);
+	pages->own.mode = mode;
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, ifp_pages_drop, pages));
+	return pages;
+}
+
+/* The three counters a pin may move. */
+struct ifp_counts {
+	s64 pinned_vm;
+	long user_locked;
+	unsigned long mm_locked;
+};
+
+static void ifp_counts(struct ifd_pages *pages, struct ifp_counts *c)
+{
+	c->pinned_vm = atomic64_read(&pages->own.mm->pinned_vm);
+	c->user_locked = atomic_long_read(&pages->own.user->locked_vm);
+	c->mm_locked = READ_ONCE(pages->own.mm->locked_vm);
+}
+
+static void ifp_expect_delta(struct kunit *test, struct ifd_pages *pages,
+			     const struct ifp_counts *base, long pinned,
+			     long user, long mm)
+{
+	struct ifp_counts now;
+
+	ifp_counts(pages, &now);
+	KUNIT_EXPECT_EQ(test, now.pinned_vm - base->pinned_vm, (s64)pinned);
+	KUNIT_EXPECT_EQ(test, now.user_locked - base->user_locked, user);
+	KUNIT_EXPECT_EQ(test, (long)(now.mm_locked - base->mm_locked), mm);
+}
+
+static void ifp_pin_modes(struct kunit *test)
+{
+	static const u8 modes[] = {
+		IFD_ACCOUNT_NONE, IFD_ACCOUNT_USER, IFD_ACCOUNT_MM
+	};
+	struct ifp *k = test->priv;
+	const long n = IFP_NPAGES;
+	struct ifp_counts base;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		struct ifd_pages *pages;
+		long user, mm;
+
+		pages = ifp_pages(test, k->uva, n * P, modes[i]);
+		user = modes[i] == IFD_ACCOUNT_USER ? n : 0;
+		mm = modes[i] == IFD_ACCOUNT_MM ? n : 0;
+		ifp_counts(pages, &base);
+
+		KUNIT_ASSERT_EQ(test, ifd_pages_pin(pages), 0);
+		KUNIT_EXPECT_EQ(test, pages->runs.npages, (unsigned long)n);
+		KUNIT_EXPECT_GE(test, pages->runs.nr, 1UL);
+		ifp_expect_delta(test, pages, &base, n, user, mm);
+		/* a second user (another area, a COPY) pins nothing more */
+		KUNIT_ASSERT_EQ(test, ifd_pages_pin(pages), 0);
+		KUNIT_EXPECT_EQ(test, pages->pin_users, 2U);
+		ifp_expect_delta(test, pages, &base, n, user, mm);
+
+		ifd_pages_unpin(pages);
+		KUNIT_EXPECT_EQ(test, pages->runs.npages, (unsigned long)n);
+		ifd_pages_unpin(pages);
+		KUNIT_EXPECT_EQ(test, pages->runs.npages, 0UL);
+		KUNIT_EXPECT_EQ(test, pages->runs.nr, 0UL);
+		ifp_expect_delta(test, pages, &base, 0, 0, 0);
+	}
+}
+
+/* Set the test thread's RLIMIT_MEMLOCK (soft) in pages. */
+static unsigned long ifp_set_memlock(unsigned long pages)
+{
+	struct rlimit *rl = &current->signal->rlim[RLIMIT_MEMLOCK];
+	unsigned long old;
+
+	task_lock(current->group_leader);
+	old = rl->rlim_cur;
+	rl->rlim_cur = pages << PAGE_SHIFT;
+	task_unlock(current->group_leader);
+	return old;
+}
+
+static void ifp_restore_memlock(unsigned long bytes)
+{
+	struct rlimit *rl = &current->signal->rlim[RLIMIT_MEMLOCK];
+
+	task_lock(current->group_leader);
+	rl->rlim_cur = bytes;
+	task_unlock(current->group_leader);
+}
+
+/* Above the limit: -ENOMEM, nothing stays pinned or charged. */
+static void ifp_rlimit(struct kunit *test)
+{
+	struct ifp *k = test->priv;
+	struct ifd_pages *user, *mm;
+	struct ifp_counts base;
+	unsigned long old;
+
+	user = ifp_pages(test, k->uva, IFP_NPAGES * P, IFD_ACCOUNT_USER);
+	mm = ifp_pages(test, k->uva, IFP_NPAGES * P, IFD_ACCOUNT_MM);
+	ifp_counts(user, &base);
+
+	old = ifp_set_memlock(base.user_locked + IFP_NPAGES / 2);
+	KUNIT_EXPECT_EQ(test, ifd_pages_pin(user), -ENOMEM);
+	ifp_set_memlock(base.mm_locked + IFP_NPAGES / 2);
+	KUNIT_EXPECT_EQ(test, ifd_pages_pin(mm), -ENOMEM);
+	/* exactly at the limit is fine */
+	ifp_set_memlock(base.mm_locked + IFP_NPAGES);
+	KUNIT_EXPECT_EQ(test, ifd_pages_pin(mm), 0);
+	ifp_restore_memlock(old);
+
+	KUNIT_EXPECT_EQ(test, user->pin_users, 0U);
+	KUNIT_EXPECT_EQ(test, user->runs.npages, 0UL);
+	ifp_expect_delta(test, user, &base, IFP_NPAGES, 0, IFP_NPAGES);
+	ifd_pages_unpin(mm);
+	ifp_expect_delta(test, user, &base, 0, 0, 0);
+}
+
+/* Memory GUP refuses: -EFAULT, even when a prefix could be pinned. */
+static void ifp_bad_va(struct kunit *test)
+{
+	struct ifp *k = test->priv;
+	struct ifd_pages *pages;
+	struct ifp_counts base;
+
+	pages = ifp_pages(test, P, 4 * P, IFD_ACCOUNT_USER);
+	ifp_counts(pages, &base);
+	KUNIT_EXPECT_EQ(test, ifd_pages_pin(pages), -EFAULT);
+
+	/* the last two pages of the buffer and two past its end */
+	pages = ifp_pages(test, k->uva + (IFP_NPAGES - 2) * P, 4 * P,
+			  IFD_ACCOUNT_USER);
+	KUNIT_EXPECT_EQ(test, ifd_pages_pin(pages), -EFAULT);
+	KUNIT_EXPECT_EQ(test, pages->pin_users, 0U);
+	KUNIT_EXPECT_EQ(test, pages->runs.npages, 0UL);
+	ifp_expect_delta(test, pages, &base, 0, 0, 0);
+}
+
+static struct ifp_dom *ifp_dom_of(struct iommu_domain *d)
+{
+	return container_of(d, struct ifp_dom, dom);
+}
+
+static int ifp_map_pages(struct iommu_domain *d, unsigned long iova,
+			 phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			 int prot, gfp_t gfp, size_t *mapped)
+{
+	struct ifp_dom *fd = ifp_dom_of(d);
+	size_t i;
+	void *old;
+
+	if (fd->fail_in >= 0 && !fd->fail_in--)
+		return -ENOSPC;
+	for (i = 0; i < pgcount; i++) {
+		old = xa_store(&fd->map, (iova >> PAGE_SHIFT) + i,
+			       xa_mk_value(PHYS_PFN(paddr) + i), gfp);
+		if (xa_is_err(old))
+			return xa_err(old);
+		if (old)
+			fd->remapped++;
+		*mapped += PAGE_SIZE;
+	}
+	return 0;
+}
+
+static size_t ifp_unmap_pages(struct iommu_domain *d, unsigned long iova,
+			      size_t pgsize, size_t pgcount,
+			      struct iommu_iotlb_gather *gather)
+{
+	struct ifp_dom *fd = ifp_dom_of(d);
+	size_t i;
+
+	for (i = 0; i < pgcount; i++)
+		if (!xa_erase(&fd->map, (iova >> PAGE_SHIFT) + i))
+			break;
+	return i * PAGE_SIZE;
+}
+
+static const struct iommu_domain_ops ifp_dom_ops = {
+	.map_pages = ifp_map_pages,
+	.unmap_pages = ifp_unmap_pages,
+};
+
+static void ifp_dom_free(void *data)
+{
+	struct ifp_dom *fd = data;
+
+	xa_destroy(&fd->map);
+	kfree(fd);
+}
+
+static struct ifp_dom *ifp_dom(struct kunit *test)
+{
+	struct ifp_dom *fd = kzalloc(sizeof(*fd), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fd);
+	xa_init(&fd->map);
+	fd->fail_in = -1;
+	fd->dom.type = IOMMU_DOMAIN_UNMANAGED;
+	fd->dom.ops = &ifp_dom_ops;
+	fd->dom.pgsize_bitmap = PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, ifp_dom_free, fd));
+	return fd;
+}
+
+static unsigned long ifp_dom_count(struct ifp_dom *fd)
+{
+	unsigned long idx, n = 0;
+	void *e;
+
+	xa_for_each(&fd->map, idx, e)
+		n++;
+	return n;
+}
+
+/* The pfn behind user page @idx of the buffer, by a pin of our own. */
+static unsigned long ifp_user_pfn(struct kunit *test, unsigned long idx)
+{
+	struct ifp *k = test->priv;
+	struct page *page;
+	unsigned long pfn;
+
+	KUNIT_ASSERT_EQ(test, 1L,
+			(long)pin_user_pages_fast(k->uva + idx * P, 1,
+						  FOLL_WRITE | FOLL_LONGTERM,
+						  &page));
+	pfn = page_to_pfn(page);
+	unpin_user_page(page);
+	return pfn;
+}
+
+/* Domain holds exactly pages [first, first + n) at IFP_IOVA. */
+static void ifp_expect_filled(struct kunit *test, struct ifp_dom *fd,
+			      unsigned long first, unsigned long n)
+{
+	unsigned long i;
+	void *e;
+
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(fd), n);
+	KUNIT_EXPECT_EQ(test, fd->remapped, 0U);
+	for (i = 0; i < n; i++) {
+		e = xa_load(&fd->map, (IFP_IOVA >> PAGE_SHIFT) + i);
+		KUNIT_ASSERT_TRUE(test, xa_is_value(e));
+		KUNIT_EXPECT_EQ(test, xa_to_value(e),
+				ifp_user_pfn(test, first + i));
+	}
+}
+
+static void ifp_fill(struct kunit *test)
+{
+	struct ifp *k = test->priv;
+	struct ifd_pages *pages;
+	struct ifp_dom *fd;
+	bool small;
+
+	pages = ifp_pages(test, k->uva, IFP_NPAGES * P, IFD_ACCOUNT_NONE);
+	fd = ifp_dom(test);
+	KUNIT_ASSERT_EQ(test, ifd_pages_pin(pages), 0);
+
+	for (small = false; ; small = true) {
+		KUNIT_EXPECT_EQ(test, ifd_pages_fill(pages, &fd->dom, IFP_IOVA,
+						     3, 20, PROT, small, NULL),
+				0);
+		ifp_expect_filled(test, fd, 3, 20);
+		ifd_pages_unfill(&fd->dom, IFP_IOVA, 20 * P);
+		KUNIT_EXPECT_EQ(test, ifp_dom_count(fd), 0UL);
+		/* the whole store */
+		KUNIT_EXPECT_EQ(test, ifd_pages_fill(pages, &fd->dom, IFP_IOVA,
+						     0, IFP_NPAGES, PROT,
+						     small, NULL), 0);
+		ifp_expect_filled(test, fd, 0, IFP_NPAGES);
+		ifd_pages_unfill(&fd->dom, IFP_IOVA, IFP_NPAGES * P);
+		if (small)
+			break;
+	}
+
+	/* windows outside the store */
+	KUNIT_EXPECT_EQ(test, ifd_pages_fill(pages, &fd->dom, IFP_IOVA,
+					     IFP_NPAGES - 4, 5, PROT, false,
+					     NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ifd_pages_fill(pages, &fd->dom, IFP_IOVA,
+					     IFP_NPAGES, 1, PROT, false, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, ifd_pages_fill(pages, &fd->dom, IFP_IOVA, 0, 0,
+					     PROT, false, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(fd), 0UL);
+
+	/* the IOMMU driver fails midway: nothing stays mapped */
+	fd->fail_in = 5;
+	KUNIT_EXPECT_EQ(test, ifd_pages_fill(pages, &fd->dom, IFP_IOVA, 0,
+					     IFP_NPAGES, PROT, true, NULL),
+			-ENOSPC);
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(fd), 0UL);
+	fd->fail_in = -1;
+
+	ifd_pages_unpin(pages);
+}
+
+/*
+ * Two areas of one MAP (a COPY) in two domains: one pin, one charge, the
+ * same pfns in both.
+ */
+static void ifp_shared(struct kunit *test)
+{
+	struct ifp *k = test->priv;
+	struct ifd_pages *pages;
+	struct ifp_dom *a, *c;
+	struct ifp_counts base;
+
+	pages = ifp_pages(test, k->uva, IFP_NPAGES * P, IFD_ACCOUNT_USER);
+	ifp_counts(pages, &base);
+	a = ifp_dom(test);
+	c = ifp_dom(test);
+
+	KUNIT_ASSERT_EQ(test, ifd_pages_pin(pages), 0);
+	KUNIT_ASSERT_EQ(test, ifd_pages_pin(pages), 0);
+	KUNIT_EXPECT_EQ(test, ifd_pages_fill(pages, &a->dom, IFP_IOVA, 0,
+					     IFP_NPAGES, PROT, false, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ifd_pages_fill(pages, &c->dom, IFP_IOVA, 8, 8,
+					     PROT, false, NULL), 0);
+	ifp_expect_delta(test, pages, &base, IFP_NPAGES, IFP_NPAGES, 0);
+	ifp_expect_filled(test, a, 0, IFP_NPAGES);
+	ifp_expect_filled(test, c, 8, 8);
+
+	ifd_pages_unfill(&c->dom, IFP_IOVA, 8 * P);
+	ifd_pages_unpin(pages);
+	ifp_expect_delta(test, pages, &base, IFP_NPAGES, IFP_NPAGES, 0);
+	ifd_pages_unfill(&a->dom, IFP_IOVA, IFP_NPAGES * P);
+	ifd_pages_unpin(pages);
+	ifp_expect_delta(test, pages, &base, 0, 0, 0);
+}
+
+static struct kunit_case ifp_cases[] = {
+	KUNIT_CASE(ifp_pin_modes),
+	KUNIT_CASE(ifp_rlimit),
+	KUNIT_CASE(ifp_bad_va),
+	KUNIT_CASE(ifp_fill),
+	KUNIT_CASE(ifp_shared),
+	{}
+};
+
+static struct kunit_suite ifp_suite = {
+	.name = "iommufd_pages",
+	.init = ifp_init,
+	.test_cases = ifp_cases,
+};
+
+kunit_test_suites(&ifk_suite, &ifp_suite);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("VFIO out-of-tree team");
-MODULE_DESCRIPTION("KUnit tests of iommufd.ko's IOVA space");
+MODULE_DESCRIPTION("KUnit tests of iommufd.ko's IOVA space and pinning");
