@@ -6,16 +6,19 @@
  * Lock order (outermost first). Later slices insert their locks at the
  * marked places; nothing may be taken in the other direction:
  *
- *   [vfio dev_set->lock, igroup->lock, ioas->mutex: devices/domains]
+ *   [vfio dev_set->lock, igroup->lock: devices, later]
+ *   ifd_ioas.mutex          HWPTs of one IOAS (creation, destruction)
  *   ifd_iova.rwsem          areas/allowed/reserved trees of one IOAS
  *   ifd_pages.mutex         pin state of one MAP's user memory
- *   mmap_lock of the MAP caller's mm (GUP, locked_vm)
+ *   mmap_lock of the MAP caller's mm (GUP, locked_vm); beside it, also
+ *   inside iova.rwsem: the IOMMU driver's locks (domain fill/unfill)
  *   xa_lock(ctx->objects)   leaf: only refcount/slot updates inside
  *
  * Reference owners: the object table owns one "users" reference of each
  * published object; an ioctl holding an object from ifd_obj_get() owns
  * one more "users" and one "shortterm" reference until ifd_obj_put();
- * each area owns one kref of its ifd_pages.
+ * each area owns one kref of its ifd_pages and, while filled, one pin of
+ * them; each HWPT owns one "users" reference of its IOAS and its domain.
  */
 #ifndef IFD_H
 #define IFD_H
@@ -38,7 +41,8 @@ enum ifd_obj_type {
 	IFD_OBJ_NONE,
 	IFD_OBJ_ANY,
 	IFD_OBJ_IOAS,
-	/* later: HWPT_PAGING, HWPT_NESTED, DEVICE, ACCESS, FAULT */
+	IFD_OBJ_HWPT_PAGING,
+	/* later: HWPT_NESTED, DEVICE, ACCESS, FAULT */
 	IFD_OBJ_MAX,
 };
 
@@ -136,24 +140,37 @@ struct ifd_area {
 	struct ifd_pages *pages;	/* one kref */
 	unsigned long start_byte;	/* offset of node.start in pages */
 	int prot;			/* IOMMU_READ/WRITE/CACHE */
+	/* holds a pin of @pages and is mapped in every domain of the IOAS */
+	bool filled;
 };
 
 /* An ALLOW_IOVAS range; also the node type of the reserved tree. */
 struct ifd_span {
 	struct interval_tree_node node;
+	const void *owner;	/* reserved: the domain (aperture) or device */
 };
 
 struct ifd_iova {
 	/*
-	 * Protects the three trees, @alignment and @no_huge. Taken for
-	 * write to change them, read to look. Inside: xa_lock only.
+	 * Protects the three trees, @domains, the alignments, @no_huge and
+	 * the areas' @filled. Taken for write to change them, read to look.
+	 * Held (write) across pinning and domain (un)fills, so inside it:
+	 * ifd_pages.mutex, mmap_lock, the IOMMU driver's page-table locks,
+	 * xa_lock.
 	 */
 	struct rw_semaphore rwsem;
 	struct rb_root_cached areas;	/* struct ifd_area */
 	struct rb_root_cached allowed;	/* struct ifd_span; empty = all */
-	struct rb_root_cached reserved;	/* struct ifd_span; devices, later */
+	struct rb_root_cached reserved;	/* struct ifd_span; owner-tagged */
+	/*
+	 * struct iommu_domain * of the HWPTs on this IOAS (ids from
+	 * XA_FLAGS_ALLOC); while not empty every area is filled into each.
+	 */
+	struct xarray domains;
 	/* IOVA, length and page offset of new areas must be multiples */
 	unsigned long alignment;
+	/* the largest smallest IOMMU page of @domains (1 without any) */
+	unsigned long domain_align;
 	bool no_huge;			/* IOMMU_OPTION_HUGE_PAGES == 0 */
 };
 
@@ -177,15 +194,45 @@ int ifd_iova_unmap(struct ifd_iova *iova, unsigned long first,
 int ifd_iova_set_allowed(struct ifd_iova *iova, struct rb_root_cached *set);
 void ifd_iova_free_spans(struct rb_root_cached *root);
 int ifd_iova_set_huge(struct ifd_iova *iova, bool huge);
+int ifd_iova_add_domain(struct ifd_iova *iova, struct iommu_domain *domain);
+void ifd_iova_remove_domain(struct ifd_iova *iova,
+			    struct iommu_domain *domain);
 
 /* --- ioas.c --- */
 struct ifd_ioas {
 	struct ifd_obj obj;
 	struct ifd_iova iova;
-	/* later: mutex (attach serialization), hwpt list, access list */
+	/*
+	 * Serializes HWPT creation/destruction on this IOAS (and later the
+	 * attaches that pick an auto HWPT); protects @hwpts. Taken inside
+	 * igroup->lock, outside iova.rwsem.
+	 */
+	struct mutex mutex;
+	struct list_head hwpts;		/* ifd_hwpt.ioas_node */
+	/* later: access list */
 };
 
 void ifd_ioas_destroy(struct ifd_obj *obj);
+
+/* --- hwpt.c: HWPT_PAGING objects, an IOMMU domain filled from an IOAS --- */
+struct ifd_hwpt {
+	struct ifd_obj obj;
+	struct iommu_domain *domain;	/* ours: freed with the object */
+	struct ifd_ioas *ioas;		/* one "users" reference */
+	struct list_head ioas_node;	/* in ioas->hwpts, under ioas->mutex */
+	bool auto_domain;		/* made by an attach, reusable by one */
+	bool enforce_cc;		/* no-snoop blocked: set before filling */
+	bool nest_parent;
+	bool dirty_tracking;		/* allocated with DIRTY_TRACKING */
+};
+
+struct ifd_hwpt *ifd_hwpt_paging_new(struct iommufd_ctx *ctx,
+				     struct ifd_ioas *ioas, struct device *dev,
+				     u32 flags, bool enforce_cc,
+				     bool auto_domain);
+void ifd_hwpt_paging_abort(struct iommufd_ctx *ctx, struct ifd_hwpt *hwpt);
+int ifd_hwpt_enforce_cc(struct ifd_hwpt *hwpt);
+void ifd_hwpt_paging_destroy(struct ifd_obj *obj);
 
 /* --- ioctl handlers (main.c dispatches) --- */
 struct ifd_ucmd {

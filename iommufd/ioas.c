@@ -16,7 +16,10 @@ void ifd_ioas_destroy(struct ifd_obj *obj)
 {
 	struct ifd_ioas *ioas = container_of(obj, struct ifd_ioas, obj);
 
+	/* the HWPTs held references: all gone before the last one */
+	WARN_ON_ONCE(!list_empty(&ioas->hwpts));
 	ifd_iova_destroy(&ioas->iova);
+	mutex_destroy(&ioas->mutex);
 }
 
 static struct ifd_ioas *ifd_ioas_get(struct iommufd_ctx *ctx, u32 id)
@@ -45,6 +48,8 @@ int ifd_ioas_alloc(struct ifd_ucmd *uc)
 		return PTR_ERR(obj);
 	ioas = container_of(obj, struct ifd_ioas, obj);
 	ifd_iova_init(&ioas->iova);
+	mutex_init(&ioas->mutex);
+	INIT_LIST_HEAD(&ioas->hwpts);
 
 	cmd->out_ioas_id = obj->id;
 	ret = ifd_respond(uc, sizeof(*cmd));

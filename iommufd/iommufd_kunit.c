@@ -15,6 +15,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/sched/user.h>
+#include <linux/slab.h>
 #include <linux/sizes.h>
 #include <linux/xarray.h>
 
@@ -340,7 +341,7 @@ struct ifp {
 struct ifp_dom {
 	struct iommu_domain dom;
 	struct xarray map;	/* IOVA >> PAGE_SHIFT -> xa_mk_value(pfn) */
-	int fail_in;		/* map_pages calls until one fails, <0 never */
+	int fail_in;		/* pages mapped until one fails, <0 never */
 	unsigned int remapped;	/* maps over an existing entry: a bug */
 };
 
@@ -530,9 +531,9 @@ static int ifp_map_pages(struct iommu_domain *d, unsigned long iova,
 	size_t i;
 	void *old;
 
-	if (fd->fail_in >= 0 && !fd->fail_in--)
-		return -ENOSPC;
 	for (i = 0; i < pgcount; i++) {
+		if (fd->fail_in >= 0 && !fd->fail_in--)
+			return -ENOSPC;
 		old = xa_store(&fd->map, (iova >> PAGE_SHIFT) + i,
 			       xa_mk_value(PHYS_PFN(paddr) + i), gfp);
 		if (xa_is_err(old))
@@ -580,6 +581,7 @@ static struct ifp_dom *ifp_dom(struct kunit *test)
 	fd->dom.type = IOMMU_DOMAIN_UNMANAGED;
 	fd->dom.ops = &ifp_dom_ops;
 	fd->dom.pgsize_bitmap = PAGE_SIZE;
+	fd->dom.geometry.aperture_end = ULONG_MAX;
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, ifp_dom_free, fd));
 	return fd;
@@ -712,12 +714,228 @@ static void ifp_shared(struct kunit *test)
 	ifp_expect_delta(test, pages, &base, 0, 0, 0);
 }
 
+/* MAP: an area of @len bytes of user memory at @va, at IOVA @at. */
+static int ifp_map(struct kunit *test, struct ifd_iova *iova,
+		   unsigned long va, unsigned long len, unsigned long at)
+{
+	struct ifp *k = test->priv;
+	struct ifd_slice sl = {};
+	int ret;
+
+	sl.pages = ifd_pages_new(&k->ctx, va, len, true);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sl.pages);
+	sl.start_byte = va - sl.pages->uva;
+	sl.length = len;
+	ret = ifd_iova_insert(iova, &sl, 1, len, &at, true, PROT);
+	if (sl.pages)
+		ifd_pages_put(sl.pages);
+	return ret;
+}
+
+/* COPY: @len bytes mapped from IOVA @src, again at IOVA @at. */
+static int ifp_copy(struct kunit *test, struct ifd_iova *iova,
+		    unsigned long src, unsigned long len, unsigned long at)
+{
+	struct ifd_slice *sl;
+	unsigned int nr, i;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, ifd_iova_collect(iova, src, len, &sl, &nr), 0);
+	ret = ifd_iova_insert(iova, sl, nr, len, &at, true, PROT);
+	for (i = 0; i < nr; i++)
+		if (sl[i].pages)
+			ifd_pages_put(sl[i].pages);
+	kfree(sl);
+	return ret;
+}
+
+static struct ifd_area *ifp_area(struct ifd_iova *iova, unsigned long at)
+{
+	struct interval_tree_node *n;
+
+	n = interval_tree_iter_first(&iova->areas, at, at);
+	return n ? container_of(n, struct ifd_area, node) : NULL;
+}
+
+/* The domain maps @n pages at @at to user pages @first.. of the buffer. */
+static void ifp_expect_at(struct kunit *test, struct ifp_dom *fd,
+			  unsigned long at, unsigned long first,
+			  unsigned long n)
+{
+	unsigned long i;
+	void *e;
+
+	for (i = 0; i < n; i++) {
+		e = xa_load(&fd->map, (at >> PAGE_SHIFT) + i);
+		KUNIT_ASSERT_TRUE(test, xa_is_value(e));
+		KUNIT_EXPECT_EQ(test, xa_to_value(e),
+				ifp_user_pfn(test, first + i));
+	}
+}
+
+/* Runs before the fake domains are freed: they were created first. */
+static void ifp_iova_done(void *data)
+{
+	struct ifd_iova *iova = data;
+	struct iommu_domain *domain;
+	unsigned long idx;
+
+	/* a failed case may have left domains in */
+	xa_for_each(&iova->domains, idx, domain)
+		ifd_iova_remove_domain(iova, domain);
+	ifd_iova_destroy(iova);
+}
+
+static struct ifd_iova *ifp_iova(struct kunit *test)
+{
+	struct ifd_iova *iova = kunit_kzalloc(test, sizeof(*iova), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, iova);
+	ifd_iova_init(iova);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, ifp_iova_done, iova));
+	return iova;
+}
+
+/*
+ * An IOAS's areas and its domains (what HWPTs do): the first domain pins
+ * and fills, the next ones only fill, MAP/COPY/UNMAP follow every domain,
+ * failures change nothing, the last domain out unpins.
+ */
+static void ifp_ioas_domains(struct kunit *test)
+{
+	struct ifp *k = test->priv;
+	struct ifd_area *a, *c;
+	struct ifp_dom *d1, *d2;
+	struct ifp_counts base;
+	struct ifd_iova *iova;
+	unsigned long before;
+
+	d1 = ifp_dom(test);
+	d2 = ifp_dom(test);
+	iova = ifp_iova(test);
+
+	/* 32 pages at 1M; pages 8..15 of them copied to 4M */
+	KUNIT_ASSERT_EQ(test, ifp_map(test, iova, k->uva, 32 * P, SZ_1M), 0);
+	KUNIT_ASSERT_EQ(test, ifp_copy(test, iova, SZ_1M + 8 * P, 8 * P,
+				       SZ_4M), 0);
+	a = ifp_area(iova, SZ_1M);
+	c = ifp_area(iova, SZ_4M);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_PTR_EQ(test, a->pages, c->pages);
+	ifp_counts(a->pages, &base);
+	KUNIT_EXPECT_EQ(test, a->pages->pin_users, 0U);
+	KUNIT_EXPECT_EQ(test, iova->alignment, 1UL);
+
+	/* first domain: one pin per area, one GUP for both */
+	KUNIT_ASSERT_EQ(test, ifd_iova_add_domain(iova, &d1->dom), 0);
+	KUNIT_EXPECT_EQ(test, a->pages->pin_users, 2U);
+	KUNIT_EXPECT_TRUE(test, a->filled && c->filled);
+	KUNIT_EXPECT_EQ(test, iova->alignment, P);
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(d1), 40UL);
+	ifp_expect_at(test, d1, SZ_1M, 0, 32);
+	ifp_expect_at(test, d1, SZ_4M, 8, 8);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&a->pages->own.mm->pinned_vm) -
+			base.pinned_vm, 32LL);
+
+	/* second domain: filled from the same pins */
+	KUNIT_ASSERT_EQ(test, ifd_iova_add_domain(iova, &d2->dom), 0);
+	KUNIT_EXPECT_EQ(test, a->pages->pin_users, 2U);
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(d2), 40UL);
+	ifp_expect_at(test, d2, SZ_4M, 8, 8);
+
+	/* MAP with domains: pinned and in both */
+	KUNIT_ASSERT_EQ(test, ifp_map(test, iova, k->uva + 40 * P, 4 * P,
+				      SZ_8M), 0);
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(d1), 44UL);
+	ifp_expect_at(test, d2, SZ_8M, 40, 4);
+	KUNIT_EXPECT_TRUE(test, ifp_area(iova, SZ_8M)->filled);
+
+	/* bad memory, or a domain failing: the MAP leaves nothing */
+	KUNIT_EXPECT_EQ(test, ifp_map(test, iova, P, 4 * P, SZ_16M), -EFAULT);
+	d2->fail_in = 0;
+	KUNIT_EXPECT_EQ(test, ifp_map(test, iova, k->uva + 48 * P, 4 * P,
+				      SZ_16M), -ENOSPC);
+	d2->fail_in = -1;
+	KUNIT_EXPECT_NULL(test, ifp_area(iova, SZ_16M));
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(d1), 44UL);
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(d2), 44UL);
+
+	/* UNMAP takes it out of both; its own pages are unpinned */
+	KUNIT_EXPECT_EQ(test, ifd_iova_unmap(iova, SZ_8M, SZ_8M + 4 * P - 1,
+					     &before), 0);
+	KUNIT_EXPECT_EQ(test, before, 4 * P);
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(d1), 40UL);
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(d2), 40UL);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&a->pages->own.mm->pinned_vm) -
+			base.pinned_vm, 32LL);
+
+	/* huge pages cannot be turned off under mapped domains */
+	KUNIT_EXPECT_EQ(test, ifd_iova_set_huge(iova, false), -EINVAL);
+
+	/* leaving: the last domain out unpins */
+	ifd_iova_remove_domain(iova, &d1->dom);
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(d1), 0UL);
+	KUNIT_EXPECT_EQ(test, a->pages->pin_users, 2U);
+	ifd_iova_remove_domain(iova, &d2->dom);
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(d2), 0UL);
+	KUNIT_EXPECT_EQ(test, a->pages->pin_users, 0U);
+	KUNIT_EXPECT_FALSE(test, a->filled || c->filled);
+	KUNIT_EXPECT_EQ(test, iova->alignment, 1UL);
+	ifp_expect_delta(test, a->pages, &base, 0, 0, 0);
+}
+
+/* A domain the IOAS cannot take: refused, nothing changed. */
+static void ifp_ioas_domain_refused(struct kunit *test)
+{
+	struct ifp *k = test->priv;
+	struct ifd_area *a;
+	struct ifd_iova *iova;
+	struct ifp_dom *d;
+
+	d = ifp_dom(test);
+	iova = ifp_iova(test);
+	KUNIT_ASSERT_EQ(test, ifp_map(test, iova, k->uva, 8 * P, SZ_4M), 0);
+	a = ifp_area(iova, SZ_4M);
+
+	/* an area outside the aperture */
+	d->dom.geometry.aperture_end = SZ_2M - 1;
+	KUNIT_EXPECT_EQ(test, ifd_iova_add_domain(iova, &d->dom),
+			-EADDRINUSE);
+	d->dom.geometry.aperture_end = ULONG_MAX;
+	/* pages larger than PAGE_SIZE only */
+	d->dom.pgsize_bitmap = SZ_2M;
+	KUNIT_EXPECT_EQ(test, ifd_iova_add_domain(iova, &d->dom), -EINVAL);
+	d->dom.pgsize_bitmap = PAGE_SIZE;
+	/* the driver fails midway */
+	d->fail_in = 3;
+	KUNIT_EXPECT_EQ(test, ifd_iova_add_domain(iova, &d->dom), -ENOSPC);
+	d->fail_in = -1;
+
+	KUNIT_EXPECT_EQ(test, ifp_dom_count(d), 0UL);
+	KUNIT_EXPECT_EQ(test, a->pages->pin_users, 0U);
+	KUNIT_EXPECT_FALSE(test, a->filled);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&iova->domains));
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&iova->reserved.rb_root));
+	KUNIT_EXPECT_EQ(test, iova->alignment, 1UL);
+
+	/* a byte-granular area cannot go into a page-granular domain */
+	KUNIT_ASSERT_EQ(test, ifp_map(test, iova, k->uva + 1, 100,
+				      SZ_8M + 1), 0);
+	KUNIT_EXPECT_EQ(test, ifd_iova_add_domain(iova, &d->dom),
+			-EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, a->pages->pin_users, 0U);
+}
+
 static struct kunit_case ifp_cases[] = {
 	KUNIT_CASE(ifp_pin_modes),
 	KUNIT_CASE(ifp_rlimit),
 	KUNIT_CASE(ifp_bad_va),
 	KUNIT_CASE(ifp_fill),
 	KUNIT_CASE(ifp_shared),
+	KUNIT_CASE(ifp_ioas_domains),
+	KUNIT_CASE(ifp_ioas_domain_refused),
 	{}
 };
 

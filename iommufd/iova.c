@@ -14,6 +14,7 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 
 #include "ifd.h"
 
@@ -23,8 +24,10 @@ void ifd_iova_init(struct ifd_iova *iova)
 	iova->areas = RB_ROOT_CACHED;
 	iova->allowed = RB_ROOT_CACHED;
 	iova->reserved = RB_ROOT_CACHED;
+	xa_init_flags(&iova->domains, XA_FLAGS_ALLOC);
 	/* software-only until a domain joins: any byte alignment works */
 	iova->alignment = 1;
+	iova->domain_align = 1;
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_iova_init);
 
@@ -37,8 +40,76 @@ static struct ifd_area *ifd_area_at(struct ifd_iova *iova,
 	return n ? container_of(n, struct ifd_area, node) : NULL;
 }
 
+static unsigned long ifd_area_len(const struct ifd_area *area)
+{
+	return area->node.last - area->node.start + 1;
+}
+
+/* Map the (pinned) area into @domain at its IOVA; all or nothing. */
+static int ifd_area_fill(struct ifd_iova *iova, struct ifd_area *area,
+			 struct iommu_domain *domain, struct pinrun_batch *b)
+{
+	return ifd_pages_fill(area->pages, domain, area->node.start,
+			      area->start_byte >> PAGE_SHIFT,
+			      ifd_area_len(area) >> PAGE_SHIFT, area->prot,
+			      iova->no_huge, b);
+}
+
+/*
+ * A new area of an IOAS with domains: pin it and map it into each. All or
+ * nothing: -EFAULT/-ENOMEM from pinning, the driver's errno from a map.
+ */
+static int ifd_area_fill_all(struct ifd_iova *iova, struct ifd_area *area,
+			     struct pinrun_batch *b)
+{
+	struct iommu_domain *domain, *undo;
+	unsigned long idx, uidx;
+	int ret;
+
+	lockdep_assert_held_write(&iova->rwsem);
+	if (xa_empty(&iova->domains))
+		return 0;
+	ret = ifd_pages_pin(area->pages);
+	if (ret)
+		return ret;
+	xa_for_each(&iova->domains, idx, domain) {
+		ret = ifd_area_fill(iova, area, domain, b);
+		if (ret)
+			goto err_unfill;
+	}
+	area->filled = true;
+	return 0;
+
+err_unfill:
+	xa_for_each(&iova->domains, uidx, undo) {
+		if (uidx == idx)
+			break;
+		ifd_pages_unfill(undo, area->node.start, ifd_area_len(area));
+	}
+	ifd_pages_unpin(area->pages);
+	return ret;
+}
+
+/*
+ * Out of every domain (IOTLBs flushed) before the pin goes: no device may
+ * reach a page once it is unpinned.
+ */
+static void ifd_area_unfill_all(struct ifd_iova *iova, struct ifd_area *area)
+{
+	struct iommu_domain *domain;
+	unsigned long idx;
+
+	if (!area->filled)
+		return;
+	xa_for_each(&iova->domains, idx, domain)
+		ifd_pages_unfill(domain, area->node.start, ifd_area_len(area));
+	ifd_pages_unpin(area->pages);
+	area->filled = false;
+}
+
 static void ifd_area_free(struct ifd_iova *iova, struct ifd_area *area)
 {
+	ifd_area_unfill_all(iova, area);
 	interval_tree_remove(&area->node, &iova->areas);
 	ifd_pages_put(area->pages);
 	kfree(area);
@@ -64,6 +135,9 @@ void ifd_iova_destroy(struct ifd_iova *iova)
 		ifd_area_free(iova, area);
 	ifd_iova_free_spans(&iova->allowed);
 	ifd_iova_free_spans(&iova->reserved);
+	/* every HWPT took its domain out before its IOAS reference went */
+	WARN_ON_ONCE(!xa_empty(&iova->domains));
+	xa_destroy(&iova->domains);
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_iova_destroy);
 
@@ -214,11 +288,32 @@ static int ifd_iova_check(struct ifd_iova *iova, unsigned long start,
 	return 0;
 }
 
+/* Pin and map just inserted areas into the domains, if any; all or none. */
+static int ifd_iova_fill_new(struct ifd_iova *iova, struct ifd_area **areas,
+			     unsigned int nr)
+{
+	struct pinrun_batch b;
+	unsigned int i;
+	int ret = 0;
+
+	if (xa_empty(&iova->domains))
+		return 0;
+	pinrun_batch_init(&b);
+	for (i = 0; i < nr && !ret; i++)
+		ret = ifd_area_fill_all(iova, areas[i], &b);
+	pinrun_batch_fini(&b);
+	/* the failed area cleaned up after itself; ifd_area_free() skips it */
+	return ret;
+}
+
 /*
  * Place @nr slices back to back as new areas, @length bytes in total, at
  * *@start (@fixed) or at a kernel-chosen IOVA returned in *@start. All
- * checks come first: on error no area was added. On success each slice's
- * pages reference moved to its area (slice->pages is NULL).
+ * checks come first: on error no area was added. With domains on the IOAS
+ * the new areas are pinned and mapped into each (errors: pinning's
+ * -EFAULT/-ENOMEM, the IOMMU driver's). On success each slice's pages
+ * reference moved to its area (slice->pages is NULL); on failure it may
+ * have been dropped already (slice->pages NULL too).
  */
 int ifd_iova_insert(struct ifd_iova *iova, struct ifd_slice *sl,
 		    unsigned int nr, unsigned long length, unsigned long *start,
@@ -274,10 +369,16 @@ int ifd_iova_insert(struct ifd_iova *iova, struct ifd_slice *sl,
 		area->start_byte = sl[i].start_byte;
 		area->prot = prot;
 		sl[i].pages = NULL;
-		areas[i] = NULL;
 		interval_tree_insert(&area->node, &iova->areas);
 		cur += sl[i].length;
 	}
+	ret = ifd_iova_fill_new(iova, areas, nr);
+	if (ret) {
+		/* the areas own the slices' references now: freed with them */
+		for (i = 0; i < nr; i++)
+			ifd_area_free(iova, areas[i]);
+	}
+	memset(areas, 0, nr * sizeof(*areas));
 out_unlock:
 	up_write(&iova->rwsem);
 out_free:
@@ -398,13 +499,14 @@ EXPORT_SYMBOL_IF_KUNIT(ifd_iova_set_allowed);
 
 /*
  * Alignment the IOAS needs: PAGE_SIZE without huge pages (the fill then
- * maps page by page), later also the smallest page of each domain and the
+ * maps page by page), the smallest page of each domain, later also the
  * alignment of each access. Raising it fails with -EADDRINUSE while an
- * area would become misaligned.
+ * area would become misaligned; lowering it never fails.
  */
 static int ifd_iova_realign(struct ifd_iova *iova)
 {
-	unsigned long align = iova->no_huge ? PAGE_SIZE : 1;
+	unsigned long align = max(iova->no_huge ? PAGE_SIZE : 1UL,
+				  iova->domain_align);
 	unsigned long mask = align - 1;
 	struct interval_tree_node *n;
 	struct ifd_area *area;
@@ -415,7 +517,7 @@ static int ifd_iova_realign(struct ifd_iova *iova)
 		     n = interval_tree_iter_next(n, 0, ULONG_MAX)) {
 			area = container_of(n, struct ifd_area, node);
 			if ((area->node.start & mask) ||
-			    ((area->node.last - area->node.start + 1) & mask) ||
+			    (ifd_area_len(area) & mask) ||
 			    ((area->start_byte % PAGE_SIZE) & mask))
 				return -EADDRINUSE;
 		}
@@ -424,7 +526,10 @@ static int ifd_iova_realign(struct ifd_iova *iova)
 	return 0;
 }
 
-/* IOMMU_OPTION_HUGE_PAGES for this IOAS. */
+/*
+ * IOMMU_OPTION_HUGE_PAGES for this IOAS. Turning huge pages off is refused
+ * (-EINVAL) once areas sit in domains: they may be mapped large already.
+ */
 int ifd_iova_set_huge(struct ifd_iova *iova, bool huge)
 {
 	bool old;
@@ -432,11 +537,200 @@ int ifd_iova_set_huge(struct ifd_iova *iova, bool huge)
 
 	down_write(&iova->rwsem);
 	old = iova->no_huge;
+	if (!huge && !old && !xa_empty(&iova->domains) &&
+	    !RB_EMPTY_ROOT(&iova->areas.rb_root)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
 	iova->no_huge = !huge;
 	ret = ifd_iova_realign(iova);
 	if (ret)
 		iova->no_huge = old;
+out_unlock:
 	up_write(&iova->rwsem);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_iova_set_huge);
+
+/*
+ * Reserve [start, last] for @owner: -EADDRINUSE over an area or an
+ * allowed range (the caller asked for that IOVA explicitly).
+ */
+static int ifd_iova_reserve(struct ifd_iova *iova, unsigned long start,
+			    unsigned long last, const void *owner)
+{
+	struct ifd_span *span;
+
+	if (ifd_area_at(iova, start, last) ||
+	    interval_tree_iter_first(&iova->allowed, start, last))
+		return -EADDRINUSE;
+	span = kzalloc(sizeof(*span), GFP_KERNEL_ACCOUNT);
+	if (!span)
+		return -ENOMEM;
+	span->node.start = start;
+	span->node.last = last;
+	span->owner = owner;
+	interval_tree_insert(&span->node, &iova->reserved);
+	return 0;
+}
+
+static void ifd_iova_unreserve(struct ifd_iova *iova, const void *owner)
+{
+	struct interval_tree_node *n, *next;
+
+	for (n = interval_tree_iter_first(&iova->reserved, 0, ULONG_MAX); n;
+	     n = next) {
+		struct ifd_span *span = container_of(n, struct ifd_span, node);
+
+		next = interval_tree_iter_next(n, 0, ULONG_MAX);
+		if (span->owner != owner)
+			continue;
+		interval_tree_remove(n, &iova->reserved);
+		kfree(span);
+	}
+}
+
+static unsigned long ifd_domain_min_page(const struct iommu_domain *domain)
+{
+	return 1UL << __ffs(domain->pgsize_bitmap);
+}
+
+/*
+ * A HWPT joins the IOAS: everything mapped so far goes into @domain,
+ * pinned first if it is the IOAS's first domain, and from now on every
+ * MAP/COPY fills it too. The IOVA outside the domain's aperture becomes
+ * reserved. Errors, with nothing changed: -EINVAL for a domain that cannot
+ * map PAGE_SIZE pages, -EADDRINUSE when an area is misaligned for it or
+ * lies (or an allowed range does) outside its aperture, pinning's
+ * -EFAULT/-ENOMEM, the IOMMU driver's errno.
+ */
+int ifd_iova_add_domain(struct ifd_iova *iova, struct iommu_domain *domain)
+{
+	const struct iommu_domain_geometry *geo = &domain->geometry;
+	unsigned long old_align, page = ifd_domain_min_page(domain);
+	struct interval_tree_node *n, *stop;
+	struct pinrun_batch b;
+	struct ifd_area *area;
+	bool first;
+	u32 id;
+	int ret;
+
+	if (!domain->pgsize_bitmap || page > PAGE_SIZE)
+		return -EINVAL;
+
+	down_write(&iova->rwsem);
+	old_align = iova->domain_align;
+	iova->domain_align = max(old_align, page);
+	ret = ifd_iova_realign(iova);
+	if (ret)
+		goto err_align;
+
+	if (geo->aperture_start)
+		ret = ifd_iova_reserve(iova, 0, geo->aperture_start - 1,
+				       domain);
+	if (!ret && geo->aperture_end != ULONG_MAX)
+		ret = ifd_iova_reserve(iova, geo->aperture_end + 1, ULONG_MAX,
+				       domain);
+	if (ret)
+		goto err_unreserve;
+
+	first = xa_empty(&iova->domains);
+	ret = xa_alloc(&iova->domains, &id, domain, xa_limit_32b,
+		       GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto err_unreserve;
+
+	pinrun_batch_init(&b);
+	for (n = interval_tree_iter_first(&iova->areas, 0, ULONG_MAX); n;
+	     n = interval_tree_iter_next(n, 0, ULONG_MAX)) {
+		area = container_of(n, struct ifd_area, node);
+		if (first) {
+			ret = ifd_pages_pin(area->pages);
+			if (ret)
+				break;
+		}
+		ret = ifd_area_fill(iova, area, domain, &b);
+		if (ret) {
+			if (first)
+				ifd_pages_unpin(area->pages);
+			break;
+		}
+		area->filled = true;
+		cond_resched();
+	}
+	pinrun_batch_fini(&b);
+	if (ret)
+		goto err_unfill;
+	up_write(&iova->rwsem);
+	return 0;
+
+err_unfill:
+	/* the failed area cleaned up after itself: undo those before it */
+	stop = n;
+	for (n = interval_tree_iter_first(&iova->areas, 0, ULONG_MAX);
+	     n != stop; n = interval_tree_iter_next(n, 0, ULONG_MAX)) {
+		area = container_of(n, struct ifd_area, node);
+		ifd_pages_unfill(domain, area->node.start, ifd_area_len(area));
+		if (first) {
+			ifd_pages_unpin(area->pages);
+			area->filled = false;
+		}
+	}
+	xa_erase(&iova->domains, id);
+err_unreserve:
+	ifd_iova_unreserve(iova, domain);
+err_align:
+	iova->domain_align = old_align;
+	ifd_iova_realign(iova);
+	up_write(&iova->rwsem);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_iova_add_domain);
+
+/*
+ * The HWPT leaves: every area is unmapped from @domain (IOTLB flushed);
+ * when it was the last domain the pages are unpinned too, and the IOVA
+ * alignment may drop back.
+ */
+void ifd_iova_remove_domain(struct ifd_iova *iova,
+			    struct iommu_domain *domain)
+{
+	struct iommu_domain *d, *found = NULL;
+	struct interval_tree_node *n;
+	unsigned long idx, align = 1;
+	struct ifd_area *area;
+	bool last;
+
+	down_write(&iova->rwsem);
+	xa_for_each(&iova->domains, idx, d) {
+		if (d == domain) {
+			found = xa_erase(&iova->domains, idx);
+			break;
+		}
+	}
+	if (WARN_ON_ONCE(!found))
+		goto out_unlock;
+	last = xa_empty(&iova->domains);
+
+	for (n = interval_tree_iter_first(&iova->areas, 0, ULONG_MAX); n;
+	     n = interval_tree_iter_next(n, 0, ULONG_MAX)) {
+		area = container_of(n, struct ifd_area, node);
+		if (!area->filled)
+			continue;
+		ifd_pages_unfill(domain, area->node.start, ifd_area_len(area));
+		if (last) {
+			ifd_pages_unpin(area->pages);
+			area->filled = false;
+		}
+		cond_resched();
+	}
+	ifd_iova_unreserve(iova, domain);
+
+	xa_for_each(&iova->domains, idx, d)
+		align = max(align, ifd_domain_min_page(d));
+	iova->domain_align = align;
+	ifd_iova_realign(iova);
+out_unlock:
+	up_write(&iova->rwsem);
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_iova_remove_domain);

@@ -17,6 +17,7 @@
 
 static void (*const ifd_destroy_ops[IFD_OBJ_MAX])(struct ifd_obj *obj) = {
 	[IFD_OBJ_IOAS] = ifd_ioas_destroy,
+	[IFD_OBJ_HWPT_PAGING] = ifd_hwpt_paging_destroy,
 };
 
 struct ifd_obj *ifd_obj_reserve(struct iommufd_ctx *ctx, size_t size,
