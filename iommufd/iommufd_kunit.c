@@ -19,6 +19,8 @@
 #include <linux/sizes.h>
 #include <linux/xarray.h>
 
+#include <vfio/kunit_domain.h>
+
 #include "ifd.h"
 
 #define P		PAGE_SIZE
@@ -323,10 +325,10 @@ static struct kunit_suite ifk_suite = {
 /*
  * Suite iommufd_pages: pinning of one MAP's memory through the pin engine
  * (whole range, once, whatever the number of pin users), the three
- * accounting modes and RLIMIT_MEMLOCK, GUP failures, and filling a window
- * of the pinned store into a domain. The domain is a fake: its map/unmap
- * ops record IOVA page -> pfn in an xarray, so what the IOMMU would have
- * been told is checked exactly. The user memory comes from
+ * accounting modes and RLIMIT_MEMLOCK, GUP failures, filling a window of
+ * the pinned store into a domain, and an IOAS keeping its areas in its
+ * domains. The domains are fakes (include/vfio/kunit_domain.h) that
+ * record IOVA page -> pfn. The user memory comes from
  * kunit_vm_mmap(); the test thread has CAP_IPC_LOCK, so the cases force
  * the accounting mode of their pages records.
  */
@@ -336,13 +338,6 @@ static struct kunit_suite ifk_suite = {
 struct ifp {
 	struct iommufd_ctx ctx;
 	unsigned long uva;	/* IFP_NPAGES pages of anonymous memory */
-};
-
-struct ifp_dom {
-	struct iommu_domain dom;
-	struct xarray map;	/* IOVA >> PAGE_SHIFT -> xa_mk_value(pfn) */
-	int fail_in;		/* pages mapped until one fails, <0 never */
-	unsigned int remapped;	/* maps over an existing entry: a bug */
 };
 
 static int ifp_init(struct kunit *test)
@@ -518,85 +513,6 @@ static void ifp_bad_va(struct kunit *test)
 	ifp_expect_delta(test, pages, &base, 0, 0, 0);
 }
 
-static struct ifp_dom *ifp_dom_of(struct iommu_domain *d)
-{
-	return container_of(d, struct ifp_dom, dom);
-}
-
-static int ifp_map_pages(struct iommu_domain *d, unsigned long iova,
-			 phys_addr_t paddr, size_t pgsize, size_t pgcount,
-			 int prot, gfp_t gfp, size_t *mapped)
-{
-	struct ifp_dom *fd = ifp_dom_of(d);
-	size_t i;
-	void *old;
-
-	for (i = 0; i < pgcount; i++) {
-		if (fd->fail_in >= 0 && !fd->fail_in--)
-			return -ENOSPC;
-		old = xa_store(&fd->map, (iova >> PAGE_SHIFT) + i,
-			       xa_mk_value(PHYS_PFN(paddr) + i), gfp);
-		if (xa_is_err(old))
-			return xa_err(old);
-		if (old)
-			fd->remapped++;
-		*mapped += PAGE_SIZE;
-	}
-	return 0;
-}
-
-static size_t ifp_unmap_pages(struct iommu_domain *d, unsigned long iova,
-			      size_t pgsize, size_t pgcount,
-			      struct iommu_iotlb_gather *gather)
-{
-	struct ifp_dom *fd = ifp_dom_of(d);
-	size_t i;
-
-	for (i = 0; i < pgcount; i++)
-		if (!xa_erase(&fd->map, (iova >> PAGE_SHIFT) + i))
-			break;
-	return i * PAGE_SIZE;
-}
-
-static const struct iommu_domain_ops ifp_dom_ops = {
-	.map_pages = ifp_map_pages,
-	.unmap_pages = ifp_unmap_pages,
-};
-
-static void ifp_dom_free(void *data)
-{
-	struct ifp_dom *fd = data;
-
-	xa_destroy(&fd->map);
-	kfree(fd);
-}
-
-static struct ifp_dom *ifp_dom(struct kunit *test)
-{
-	struct ifp_dom *fd = kzalloc(sizeof(*fd), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, fd);
-	xa_init(&fd->map);
-	fd->fail_in = -1;
-	fd->dom.type = IOMMU_DOMAIN_UNMANAGED;
-	fd->dom.ops = &ifp_dom_ops;
-	fd->dom.pgsize_bitmap = PAGE_SIZE;
-	fd->dom.geometry.aperture_end = ULONG_MAX;
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, ifp_dom_free, fd));
-	return fd;
-}
-
-static unsigned long ifp_dom_count(struct ifp_dom *fd)
-{
-	unsigned long idx, n = 0;
-	void *e;
-
-	xa_for_each(&fd->map, idx, e)
-		n++;
-	return n;
-}
-
 /* The pfn behind user page @idx of the buffer, by a pin of our own. */
 static unsigned long ifp_user_pfn(struct kunit *test, unsigned long idx)
 {
@@ -614,31 +530,27 @@ static unsigned long ifp_user_pfn(struct kunit *test, unsigned long idx)
 }
 
 /* Domain holds exactly pages [first, first + n) at IFP_IOVA. */
-static void ifp_expect_filled(struct kunit *test, struct ifp_dom *fd,
+static void ifp_expect_filled(struct kunit *test, struct kd_domain *fd,
 			      unsigned long first, unsigned long n)
 {
 	unsigned long i;
-	void *e;
 
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(fd), n);
+	KUNIT_EXPECT_EQ(test, kd_count(fd), n);
 	KUNIT_EXPECT_EQ(test, fd->remapped, 0U);
-	for (i = 0; i < n; i++) {
-		e = xa_load(&fd->map, (IFP_IOVA >> PAGE_SHIFT) + i);
-		KUNIT_ASSERT_TRUE(test, xa_is_value(e));
-		KUNIT_EXPECT_EQ(test, xa_to_value(e),
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, kd_pfn(fd, IFP_IOVA + i * P),
 				ifp_user_pfn(test, first + i));
-	}
 }
 
 static void ifp_fill(struct kunit *test)
 {
 	struct ifp *k = test->priv;
 	struct ifd_pages *pages;
-	struct ifp_dom *fd;
+	struct kd_domain *fd;
 	bool small;
 
 	pages = ifp_pages(test, k->uva, IFP_NPAGES * P, IFD_ACCOUNT_NONE);
-	fd = ifp_dom(test);
+	fd = kd_new(test);
 	KUNIT_ASSERT_EQ(test, ifd_pages_pin(pages), 0);
 
 	for (small = false; ; small = true) {
@@ -647,7 +559,7 @@ static void ifp_fill(struct kunit *test)
 				0);
 		ifp_expect_filled(test, fd, 3, 20);
 		ifd_pages_unfill(&fd->dom, IFP_IOVA, 20 * P);
-		KUNIT_EXPECT_EQ(test, ifp_dom_count(fd), 0UL);
+		KUNIT_EXPECT_EQ(test, kd_count(fd), 0UL);
 		/* the whole store */
 		KUNIT_EXPECT_EQ(test, ifd_pages_fill(pages, &fd->dom, IFP_IOVA,
 						     0, IFP_NPAGES, PROT,
@@ -667,14 +579,14 @@ static void ifp_fill(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, ifd_pages_fill(pages, &fd->dom, IFP_IOVA, 0, 0,
 					     PROT, false, NULL), -EINVAL);
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(fd), 0UL);
+	KUNIT_EXPECT_EQ(test, kd_count(fd), 0UL);
 
 	/* the IOMMU driver fails midway: nothing stays mapped */
 	fd->fail_in = 5;
 	KUNIT_EXPECT_EQ(test, ifd_pages_fill(pages, &fd->dom, IFP_IOVA, 0,
 					     IFP_NPAGES, PROT, true, NULL),
 			-ENOSPC);
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(fd), 0UL);
+	KUNIT_EXPECT_EQ(test, kd_count(fd), 0UL);
 	fd->fail_in = -1;
 
 	ifd_pages_unpin(pages);
@@ -688,13 +600,13 @@ static void ifp_shared(struct kunit *test)
 {
 	struct ifp *k = test->priv;
 	struct ifd_pages *pages;
-	struct ifp_dom *a, *c;
+	struct kd_domain *a, *c;
 	struct ifp_counts base;
 
 	pages = ifp_pages(test, k->uva, IFP_NPAGES * P, IFD_ACCOUNT_USER);
 	ifp_counts(pages, &base);
-	a = ifp_dom(test);
-	c = ifp_dom(test);
+	a = kd_new(test);
+	c = kd_new(test);
 
 	KUNIT_ASSERT_EQ(test, ifd_pages_pin(pages), 0);
 	KUNIT_ASSERT_EQ(test, ifd_pages_pin(pages), 0);
@@ -758,19 +670,15 @@ static struct ifd_area *ifp_area(struct ifd_iova *iova, unsigned long at)
 }
 
 /* The domain maps @n pages at @at to user pages @first.. of the buffer. */
-static void ifp_expect_at(struct kunit *test, struct ifp_dom *fd,
+static void ifp_expect_at(struct kunit *test, struct kd_domain *fd,
 			  unsigned long at, unsigned long first,
 			  unsigned long n)
 {
 	unsigned long i;
-	void *e;
 
-	for (i = 0; i < n; i++) {
-		e = xa_load(&fd->map, (at >> PAGE_SHIFT) + i);
-		KUNIT_ASSERT_TRUE(test, xa_is_value(e));
-		KUNIT_EXPECT_EQ(test, xa_to_value(e),
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, kd_pfn(fd, at + i * P),
 				ifp_user_pfn(test, first + i));
-	}
 }
 
 /* Runs before the fake domains are freed: they were created first. */
@@ -806,13 +714,13 @@ static void ifp_ioas_domains(struct kunit *test)
 {
 	struct ifp *k = test->priv;
 	struct ifd_area *a, *c;
-	struct ifp_dom *d1, *d2;
+	struct kd_domain *d1, *d2;
 	struct ifp_counts base;
 	struct ifd_iova *iova;
 	unsigned long before;
 
-	d1 = ifp_dom(test);
-	d2 = ifp_dom(test);
+	d1 = kd_new(test);
+	d2 = kd_new(test);
 	iova = ifp_iova(test);
 
 	/* 32 pages at 1M; pages 8..15 of them copied to 4M */
@@ -833,7 +741,7 @@ static void ifp_ioas_domains(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a->pages->pin_users, 2U);
 	KUNIT_EXPECT_TRUE(test, a->filled && c->filled);
 	KUNIT_EXPECT_EQ(test, iova->alignment, P);
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(d1), 40UL);
+	KUNIT_EXPECT_EQ(test, kd_count(d1), 40UL);
 	ifp_expect_at(test, d1, SZ_1M, 0, 32);
 	ifp_expect_at(test, d1, SZ_4M, 8, 8);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&a->pages->own.mm->pinned_vm) -
@@ -842,13 +750,13 @@ static void ifp_ioas_domains(struct kunit *test)
 	/* second domain: filled from the same pins */
 	KUNIT_ASSERT_EQ(test, ifd_iova_add_domain(iova, &d2->dom), 0);
 	KUNIT_EXPECT_EQ(test, a->pages->pin_users, 2U);
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(d2), 40UL);
+	KUNIT_EXPECT_EQ(test, kd_count(d2), 40UL);
 	ifp_expect_at(test, d2, SZ_4M, 8, 8);
 
 	/* MAP with domains: pinned and in both */
 	KUNIT_ASSERT_EQ(test, ifp_map(test, iova, k->uva + 40 * P, 4 * P,
 				      SZ_8M), 0);
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(d1), 44UL);
+	KUNIT_EXPECT_EQ(test, kd_count(d1), 44UL);
 	ifp_expect_at(test, d2, SZ_8M, 40, 4);
 	KUNIT_EXPECT_TRUE(test, ifp_area(iova, SZ_8M)->filled);
 
@@ -859,15 +767,15 @@ static void ifp_ioas_domains(struct kunit *test)
 				      SZ_16M), -ENOSPC);
 	d2->fail_in = -1;
 	KUNIT_EXPECT_NULL(test, ifp_area(iova, SZ_16M));
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(d1), 44UL);
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(d2), 44UL);
+	KUNIT_EXPECT_EQ(test, kd_count(d1), 44UL);
+	KUNIT_EXPECT_EQ(test, kd_count(d2), 44UL);
 
 	/* UNMAP takes it out of both; its own pages are unpinned */
 	KUNIT_EXPECT_EQ(test, ifd_iova_unmap(iova, SZ_8M, SZ_8M + 4 * P - 1,
 					     &before), 0);
 	KUNIT_EXPECT_EQ(test, before, 4 * P);
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(d1), 40UL);
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(d2), 40UL);
+	KUNIT_EXPECT_EQ(test, kd_count(d1), 40UL);
+	KUNIT_EXPECT_EQ(test, kd_count(d2), 40UL);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&a->pages->own.mm->pinned_vm) -
 			base.pinned_vm, 32LL);
 
@@ -876,10 +784,10 @@ static void ifp_ioas_domains(struct kunit *test)
 
 	/* leaving: the last domain out unpins */
 	ifd_iova_remove_domain(iova, &d1->dom);
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(d1), 0UL);
+	KUNIT_EXPECT_EQ(test, kd_count(d1), 0UL);
 	KUNIT_EXPECT_EQ(test, a->pages->pin_users, 2U);
 	ifd_iova_remove_domain(iova, &d2->dom);
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(d2), 0UL);
+	KUNIT_EXPECT_EQ(test, kd_count(d2), 0UL);
 	KUNIT_EXPECT_EQ(test, a->pages->pin_users, 0U);
 	KUNIT_EXPECT_FALSE(test, a->filled || c->filled);
 	KUNIT_EXPECT_EQ(test, iova->alignment, 1UL);
@@ -892,9 +800,9 @@ static void ifp_ioas_domain_refused(struct kunit *test)
 	struct ifp *k = test->priv;
 	struct ifd_area *a;
 	struct ifd_iova *iova;
-	struct ifp_dom *d;
+	struct kd_domain *d;
 
-	d = ifp_dom(test);
+	d = kd_new(test);
 	iova = ifp_iova(test);
 	KUNIT_ASSERT_EQ(test, ifp_map(test, iova, k->uva, 8 * P, SZ_4M), 0);
 	a = ifp_area(iova, SZ_4M);
@@ -913,7 +821,7 @@ static void ifp_ioas_domain_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ifd_iova_add_domain(iova, &d->dom), -ENOSPC);
 	d->fail_in = -1;
 
-	KUNIT_EXPECT_EQ(test, ifp_dom_count(d), 0UL);
+	KUNIT_EXPECT_EQ(test, kd_count(d), 0UL);
 	KUNIT_EXPECT_EQ(test, a->pages->pin_users, 0U);
 	KUNIT_EXPECT_FALSE(test, a->filled);
 	KUNIT_EXPECT_TRUE(test, xa_empty(&iova->domains));

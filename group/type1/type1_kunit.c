@@ -14,9 +14,11 @@
 #include <kunit/test.h>
 #include <linux/iommu.h>
 #include <linux/mman.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sizes.h>
 #include <linux/uaccess.h>
+#include <vfio/kunit_domain.h>
 #include "type1.h"
 
 #define P		PAGE_SIZE
@@ -833,6 +835,89 @@ static void t1k_dirty_bitmap(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, t1_mapping_at(iommu, base + 4 * P));
 }
 
+/* The pfn behind user address @va, by a pin of our own. */
+static unsigned long t1k_user_pfn(struct kunit *test, unsigned long va)
+{
+	struct page *page;
+	unsigned long pfn;
+
+	KUNIT_ASSERT_EQ(test, 1,
+			pin_user_pages_fast(va, 1, FOLL_WRITE | FOLL_LONGTERM,
+					    &page));
+	pfn = page_to_pfn(page);
+	unpin_user_page(page);
+	return pfn;
+}
+
+/* Runs before the fake is freed and the container released. */
+static void t1k_drop_domain(void *data)
+{
+	struct t1_domain *d = data;
+
+	list_del(&d->node);
+}
+
+#define T1K_PIN_PAGES	1024UL
+
+/*
+ * With an IOMMU domain, MAP_DMA pins and maps through the shared pin
+ * engine (several GUP batches and map_sg flushes for 4 MiB) and charges
+ * locked_vm; UNMAP_DMA unmaps, unpins and refunds; a GUP or IOMMU failure
+ * leaves nothing. A fake domain (include/vfio/kunit_domain.h) stands in
+ * for the IOMMU and records what it was told.
+ */
+static void t1k_pinned(struct kunit *test)
+{
+	struct t1_iommu *iommu = t1k_open(test, VFIO_TYPE1v2_IOMMU);
+	const u64 size = T1K_PIN_PAGES * P;
+	struct kd_domain *kd = kd_new(test);
+	unsigned long va, locked, i;
+	struct t1_mapping *m;
+	struct t1_domain *d;
+	u64 unmapped;
+
+	d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	va = kunit_vm_mmap(test, NULL, 0, size, PROT_READ | PROT_WRITE,
+			   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, va && !IS_ERR_VALUE(va));
+	d->domain = &kd->dom;
+	INIT_LIST_HEAD(&d->groups);
+	mutex_lock(&iommu->lock);
+	list_add(&d->node, &iommu->domains);
+	mutex_unlock(&iommu->lock);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, t1k_drop_domain, d));
+	locked = current->mm->locked_vm;
+
+	KUNIT_ASSERT_EQ(test, 0, t1k_map_va(iommu, SZ_1G, va, size, RW));
+	m = t1_mapping_at(iommu, SZ_1G);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_TRUE(test, m->pinned);
+	KUNIT_EXPECT_EQ(test, m->runs.npages, T1K_PIN_PAGES);
+	KUNIT_EXPECT_EQ(test, m->locked, (long)T1K_PIN_PAGES);
+	KUNIT_EXPECT_EQ(test, current->mm->locked_vm - locked, T1K_PIN_PAGES);
+	KUNIT_EXPECT_EQ(test, kd_count(kd), T1K_PIN_PAGES);
+	KUNIT_EXPECT_EQ(test, kd->remapped, 0U);
+	for (i = 0; i < T1K_PIN_PAGES; i++)
+		KUNIT_EXPECT_EQ(test, kd_pfn(kd, SZ_1G + i * P),
+				t1k_user_pfn(test, va + i * P));
+
+	KUNIT_EXPECT_EQ(test, 0, t1k_unmap(iommu, SZ_1G, size, 0, &unmapped));
+	KUNIT_EXPECT_EQ(test, unmapped, size);
+	KUNIT_EXPECT_EQ(test, kd_count(kd), 0UL);
+	KUNIT_EXPECT_EQ(test, current->mm->locked_vm, locked);
+
+	/* memory GUP refuses, then an IOMMU failure after the first flush */
+	KUNIT_EXPECT_EQ(test, -EFAULT, t1k_map_va(iommu, SZ_1G, P, 4 * P, RW));
+	kd->fail_in = 700;
+	KUNIT_EXPECT_EQ(test, -ENOSPC, t1k_map_va(iommu, SZ_1G, va, size, RW));
+	kd->fail_in = -1;
+	KUNIT_EXPECT_NULL(test, t1_mapping_at(iommu, SZ_1G));
+	KUNIT_EXPECT_EQ(test, kd_count(kd), 0UL);
+	KUNIT_EXPECT_EQ(test, current->mm->locked_vm, locked);
+}
+
 static struct kunit_case t1k_cases[] = {
 	KUNIT_CASE(t1k_map_lookup),
 	KUNIT_CASE(t1k_map_overlap),
@@ -847,6 +932,7 @@ static struct kunit_case t1k_cases[] = {
 	KUNIT_CASE(t1k_get_info),
 	KUNIT_CASE(t1k_ioctl_checks),
 	KUNIT_CASE(t1k_dirty_bitmap),
+	KUNIT_CASE(t1k_pinned),
 	{}
 };
 
