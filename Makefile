@@ -31,7 +31,7 @@ INSTALL_MOD_DIR ?= updates
 # modules exist only when the target kernel has CONFIG_KUNIT.
 MODULES := vfio vfio_group vfio_iommu_type1 vfio-pci-core vfio-pci iommufd
 KUNIT_MODULES := vfio_kunit vfio_iommu_type1_kunit vfio_pci_core_kunit \
-	iommufd_kunit
+	iommufd_kunit pinrun_kunit
 
 KBUILD_ARGS := -C $(KDIR) M=$(SRC) VFIO_SRC=$(SRC)
 
