@@ -10,6 +10,7 @@
  * Creation leaves the object reserved, not published: the caller attaches
  * the device first and publishes only what works, or aborts.
  */
+#include <kunit/visibility.h>
 #include <linux/iommu.h>
 #include <linux/slab.h>
 #include <vfio/iommu_internal.h>
@@ -123,6 +124,7 @@ err_abort:
 	ifd_obj_abort(ctx, obj);
 	return ERR_PTR(ret);
 }
+EXPORT_SYMBOL_IF_KUNIT(ifd_hwpt_paging_new);
 
 /* Undo ifd_hwpt_paging_new(): empty and free the domain, leave the IOAS. */
 static void ifd_hwpt_paging_teardown(struct ifd_hwpt *hwpt)
@@ -142,6 +144,7 @@ void ifd_hwpt_paging_abort(struct iommufd_ctx *ctx, struct ifd_hwpt *hwpt)
 	ifd_hwpt_paging_teardown(hwpt);
 	ifd_obj_abort(ctx, &hwpt->obj);
 }
+EXPORT_SYMBOL_IF_KUNIT(ifd_hwpt_paging_abort);
 
 /* DESTROY or close: nothing is attached (a device holds a user ref). */
 void ifd_hwpt_paging_destroy(struct ifd_obj *obj)

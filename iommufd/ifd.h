@@ -212,6 +212,7 @@ struct ifd_ioas {
 	/* later: access list */
 };
 
+struct ifd_ioas *ifd_ioas_new(struct iommufd_ctx *ctx);
 void ifd_ioas_destroy(struct ifd_obj *obj);
 
 /* --- hwpt.c: HWPT_PAGING objects, an IOMMU domain filled from an IOAS --- */

@@ -5,6 +5,7 @@
  * upstream 6.12, including the order of the checks. The common header
  * rules (size, trailing bytes, flags) were applied by main.c already.
  */
+#include <kunit/visibility.h>
 #include <linux/capability.h>
 #include <linux/iommu.h>
 #include <linux/slab.h>
@@ -36,28 +37,39 @@ static void ifd_ioas_put(struct iommufd_ctx *ctx, struct ifd_ioas *ioas)
 	ifd_obj_put(ctx, &ioas->obj);
 }
 
-int ifd_ioas_alloc(struct ifd_ucmd *uc)
+/* An empty IOAS, reserved in the table: the caller publishes or aborts. */
+struct ifd_ioas *ifd_ioas_new(struct iommufd_ctx *ctx)
 {
-	struct iommu_ioas_alloc *cmd = uc->cmd;
 	struct ifd_ioas *ioas;
 	struct ifd_obj *obj;
-	int ret;
 
-	obj = ifd_obj_reserve(uc->ctx, sizeof(*ioas), IFD_OBJ_IOAS);
+	obj = ifd_obj_reserve(ctx, sizeof(*ioas), IFD_OBJ_IOAS);
 	if (IS_ERR(obj))
-		return PTR_ERR(obj);
+		return ERR_CAST(obj);
 	ioas = container_of(obj, struct ifd_ioas, obj);
 	ifd_iova_init(&ioas->iova);
 	mutex_init(&ioas->mutex);
 	INIT_LIST_HEAD(&ioas->hwpts);
+	return ioas;
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_ioas_new);
 
-	cmd->out_ioas_id = obj->id;
+int ifd_ioas_alloc(struct ifd_ucmd *uc)
+{
+	struct iommu_ioas_alloc *cmd = uc->cmd;
+	struct ifd_ioas *ioas;
+	int ret;
+
+	ioas = ifd_ioas_new(uc->ctx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	cmd->out_ioas_id = ioas->obj.id;
 	ret = ifd_respond(uc, sizeof(*cmd));
 	if (ret) {
-		ifd_obj_abort_destroy(uc->ctx, obj);
+		ifd_obj_abort_destroy(uc->ctx, &ioas->obj);
 		return ret;
 	}
-	ifd_obj_publish(uc->ctx, obj);
+	ifd_obj_publish(uc->ctx, &ioas->obj);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
  * attached (kunit_vm_mmap) because a pages record grabs the caller's.
  */
 #include <kunit/test.h>
+#include <linux/device.h>
 #include <linux/iommu.h>
 #include <linux/mman.h>
 #include <linux/module.h>
@@ -853,7 +854,251 @@ static struct kunit_suite ifp_suite = {
 	.test_cases = ifp_cases,
 };
 
-kunit_test_suites(&ifk_suite, &ifp_suite);
+/*
+ * Suite iommufd_hwpt: HWPT_PAGING objects in a context's table, on an
+ * IOAS with a mapped area, for a fake device: a struct device whose
+ * dev_iommu points at a fake IOMMU instance whose ops allocate the next
+ * fake domain. Creation (flags, dirty capability, coherency, driver and
+ * IOAS refusals leave nothing behind), the IOAS reference (DESTROY busy),
+ * DESTROY and close emptying the domain and unpinning.
+ */
+struct ifh {
+	struct iommufd_ctx ctx;
+	struct device dev;
+	struct dev_iommu dev_iommu;
+	struct iommu_device iommu;
+	struct iommu_ops ops;
+	struct ifd_ioas *ioas;
+	struct ifd_area *area;	/* 8 pages at IFH_IOVA */
+};
+
+#define IFH_IOVA	SZ_1M
+
+/* What the fake driver hands out next, and what it was asked. */
+static struct kd_domain *ifh_next;
+static u32 ifh_flags;
+static bool ifh_dirty_cap;
+
+static struct iommu_domain *ifh_alloc_user(struct device *dev, u32 flags,
+					   struct iommu_domain *parent,
+					   const struct iommu_user_data *data)
+{
+	struct kd_domain *kd = ifh_next;
+
+	ifh_flags = flags;
+	ifh_next = NULL;
+	return kd ? &kd->dom : ERR_PTR(-ENOMEM);
+}
+
+static bool ifh_capable(struct device *dev, enum iommu_cap cap)
+{
+	return cap == IOMMU_CAP_DIRTY_TRACKING && ifh_dirty_cap;
+}
+
+static int ifh_init(struct kunit *test)
+{
+	struct ifh *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	struct ifd_slice sl = {};
+	unsigned long uva, at = IFH_IOVA;
+	struct interval_tree_node *n;
+
+	if (!k)
+		return -ENOMEM;
+	uva = kunit_vm_mmap(test, NULL, 0, 8 * P, PROT_READ | PROT_WRITE,
+			    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (!uva || IS_ERR_VALUE(uva))
+		return -ENOMEM;
+	xa_init_flags(&k->ctx.objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	init_waitqueue_head(&k->ctx.destroy_wait);
+	k->ctx.account_mode = IFD_ACCOUNT_USER;
+	k->ops.domain_alloc_user = ifh_alloc_user;
+	k->ops.capable = ifh_capable;
+	k->iommu.ops = &k->ops;
+	k->dev_iommu.iommu_dev = &k->iommu;
+	k->dev.iommu = &k->dev_iommu;
+	ifh_next = NULL;
+	ifh_dirty_cap = false;
+	test->priv = k;
+
+	k->ioas = ifd_ioas_new(&k->ctx);
+	if (IS_ERR(k->ioas))
+		return PTR_ERR(k->ioas);
+	ifd_obj_publish(&k->ctx, &k->ioas->obj);
+	sl.pages = ifd_pages_new(&k->ctx, uva, 8 * P, true);
+	if (IS_ERR(sl.pages))
+		return PTR_ERR(sl.pages);
+	sl.length = 8 * P;
+	if (ifd_iova_insert(&k->ioas->iova, &sl, 1, 8 * P, &at, true, PROT)) {
+		ifd_pages_put(sl.pages);
+		return -EINVAL;
+	}
+	n = interval_tree_iter_first(&k->ioas->iova.areas, IFH_IOVA,
+				     IFH_IOVA);
+	k->area = container_of(n, struct ifd_area, node);
+	return 0;
+}
+
+/* Before the fake domains and the user memory go: the close of the fd. */
+static void ifh_exit(struct kunit *test)
+{
+	struct ifh *k = test->priv;
+
+	ifd_obj_destroy_all(&k->ctx);
+	xa_destroy(&k->ctx.objects);
+}
+
+static struct ifd_hwpt *ifh_new(struct kunit *test, u32 flags, bool cc)
+{
+	struct ifh *k = test->priv;
+	struct ifd_hwpt *hwpt;
+
+	mutex_lock(&k->ioas->mutex);
+	hwpt = ifd_hwpt_paging_new(&k->ctx, k->ioas, &k->dev, flags, cc, true);
+	mutex_unlock(&k->ioas->mutex);
+	return hwpt;
+}
+
+static unsigned long ifh_objects(struct ifh *k)
+{
+	unsigned long id, n = 0;
+	void *obj;
+
+	xa_for_each(&k->ctx.objects, id, obj)
+		n++;
+	return n;
+}
+
+/* Nothing left of a failed creation. */
+static void ifh_expect_clean(struct kunit *test, struct kd_domain *kd)
+{
+	struct ifh *k = test->priv;
+
+	KUNIT_EXPECT_EQ(test, ifh_objects(k), 1UL);
+	KUNIT_EXPECT_EQ(test, refcount_read(&k->ioas->obj.users), 1U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&k->ioas->hwpts));
+	KUNIT_EXPECT_TRUE(test, xa_empty(&k->ioas->iova.domains));
+	KUNIT_EXPECT_EQ(test, k->area->pages->pin_users, 0U);
+	if (kd)
+		KUNIT_EXPECT_EQ(test, kd_count(kd), 0UL);
+}
+
+static void ifh_lifecycle(struct kunit *test)
+{
+	struct ifh *k = test->priv;
+	struct kd_domain *kd = kd_new(test);
+	struct ifd_hwpt *hwpt;
+	u32 id;
+
+	ifh_next = kd;
+	hwpt = ifh_new(test, 0, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, hwpt);
+	ifd_obj_publish(&k->ctx, &hwpt->obj);
+	id = hwpt->obj.id;
+
+	KUNIT_EXPECT_PTR_EQ(test, hwpt->domain, &kd->dom);
+	KUNIT_EXPECT_PTR_EQ(test, kd->dom.owner,
+			    (const struct iommu_ops *)&k->ops);
+	KUNIT_EXPECT_TRUE(test, hwpt->auto_domain);
+	KUNIT_EXPECT_EQ(test, ifh_flags, 0U);
+	KUNIT_EXPECT_EQ(test, kd_count(kd), 8UL);
+	KUNIT_EXPECT_TRUE(test, k->area->filled);
+	KUNIT_EXPECT_EQ(test, refcount_read(&k->ioas->obj.users), 2U);
+
+	/* the IOAS is busy while the HWPT holds it */
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(&k->ctx, k->ioas->obj.id),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(&k->ctx, id), 0);
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(&k->ctx, id), -ENOENT);
+	ifh_expect_clean(test, kd);
+	KUNIT_EXPECT_FALSE(test, k->area->filled);
+}
+
+static void ifh_refused(struct kunit *test)
+{
+	struct ifh *k = test->priv;
+	struct kd_domain *kd = kd_new(test);
+	struct ifd_hwpt *hwpt;
+
+	/* flags the engine does not know, or dirty tracking without the cap */
+	ifh_next = kd;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ifh_new(test, BIT(31), false)),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ifh_new(test, IOMMU_HWPT_FAULT_ID_VALID,
+					      false)), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test,
+			PTR_ERR(ifh_new(test, IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+					false)), -EOPNOTSUPP);
+	KUNIT_EXPECT_PTR_EQ(test, ifh_next, kd);
+	ifh_expect_clean(test, kd);
+
+	/* the driver fails */
+	ifh_next = NULL;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ifh_new(test, 0, false)), -ENOMEM);
+	ifh_expect_clean(test, NULL);
+
+	/* no coherency enforcement in the fake: -EINVAL before any map */
+	ifh_next = kd;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ifh_new(test, 0, true)), -EINVAL);
+	ifh_expect_clean(test, kd);
+
+	/* the IOAS refuses the domain: an area outside its aperture */
+	kd->dom.geometry.aperture_end = IFH_IOVA - 1;
+	ifh_next = kd;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ifh_new(test, 0, false)), -EADDRINUSE);
+	ifh_expect_clean(test, kd);
+	kd->dom.geometry.aperture_end = ULONG_MAX;
+
+	/* with the capability the flags reach the driver */
+	ifh_dirty_cap = true;
+	ifh_next = kd;
+	hwpt = ifh_new(test, IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+		       IOMMU_HWPT_ALLOC_NEST_PARENT, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, hwpt);
+	KUNIT_EXPECT_EQ(test, ifh_flags, IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+			IOMMU_HWPT_ALLOC_NEST_PARENT);
+	KUNIT_EXPECT_TRUE(test, hwpt->dirty_tracking && hwpt->nest_parent);
+	KUNIT_EXPECT_EQ(test, kd_count(kd), 8UL);
+
+	/* an attach that failed: the unpublished HWPT is aborted */
+	mutex_lock(&k->ioas->mutex);
+	ifd_hwpt_paging_abort(&k->ctx, hwpt);
+	mutex_unlock(&k->ioas->mutex);
+	ifh_expect_clean(test, kd);
+}
+
+/* Close with a HWPT on the IOAS: it goes first, the pins with it. */
+static void ifh_close(struct kunit *test)
+{
+	struct ifh *k = test->priv;
+	struct kd_domain *kd = kd_new(test);
+	struct ifd_hwpt *hwpt;
+
+	ifh_next = kd;
+	hwpt = ifh_new(test, 0, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, hwpt);
+	ifd_obj_publish(&k->ctx, &hwpt->obj);
+	KUNIT_EXPECT_EQ(test, k->area->pages->pin_users, 1U);
+
+	ifd_obj_destroy_all(&k->ctx);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&k->ctx.objects));
+	KUNIT_EXPECT_EQ(test, kd_count(kd), 0UL);
+}
+
+static struct kunit_case ifh_cases[] = {
+	KUNIT_CASE(ifh_lifecycle),
+	KUNIT_CASE(ifh_refused),
+	KUNIT_CASE(ifh_close),
+	{}
+};
+
+static struct kunit_suite ifh_suite = {
+	.name = "iommufd_hwpt",
+	.init = ifh_init,
+	.exit = ifh_exit,
+	.test_cases = ifh_cases,
+};
+
+kunit_test_suites(&ifk_suite, &ifp_suite, &ifh_suite);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 MODULE_LICENSE("GPL");

@@ -7,6 +7,7 @@
  * is built, and the object is stored only once nothing can fail any more:
  * no ioctl ever sees a half-built object and a failed ioctl leaves no id.
  */
+#include <kunit/visibility.h>
 #include <linux/jiffies.h>
 #include <linux/slab.h>
 
@@ -40,6 +41,7 @@ struct ifd_obj *ifd_obj_reserve(struct iommufd_ctx *ctx, size_t size,
 	}
 	return obj;
 }
+EXPORT_SYMBOL_IF_KUNIT(ifd_obj_reserve);
 
 /* Make a complete object visible; its id was reserved, so no failure. */
 void ifd_obj_publish(struct iommufd_ctx *ctx, struct ifd_obj *obj)
@@ -48,6 +50,7 @@ void ifd_obj_publish(struct iommufd_ctx *ctx, struct ifd_obj *obj)
 
 	WARN_ON(prev);
 }
+EXPORT_SYMBOL_IF_KUNIT(ifd_obj_publish);
 
 /* Give the id back and free an object whose type part is not set up. */
 void ifd_obj_abort(struct iommufd_ctx *ctx, struct ifd_obj *obj)
@@ -138,6 +141,7 @@ int ifd_obj_destroy_id(struct iommufd_ctx *ctx, u32 id)
 	ifd_obj_free(obj);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(ifd_obj_destroy_id);
 
 /*
  * Close of the file: no ioctl runs any more. Objects referenced by other
@@ -163,3 +167,4 @@ void ifd_obj_destroy_all(struct iommufd_ctx *ctx)
 			break;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(ifd_obj_destroy_all);
