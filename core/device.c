@@ -185,6 +185,47 @@ static void vfio_device_wait_unused(struct vfio_device *vdev)
 }
 
 /*
+ * A device gets /dev/vfio/devices/vfioN when it can be bound to an
+ * iommufd: not in noiommu mode (as upstream 6.12), and only if its
+ * driver fills the four iommufd ops (upstream refuses to register a
+ * device without them; we leave the cdev out instead).
+ */
+static bool vfio_device_wants_cdev(struct vfio_device *vdev)
+{
+	const struct vfio_device_ops *ops = vdev->ops;
+
+	return vfio_core_has_cdev() && vdev->group_type != VFIO_NO_IOMMU &&
+	       ops->bind_iommufd && ops->unbind_iommufd &&
+	       ops->attach_ioas && ops->detach_ioas;
+}
+
+/*
+ * The class device, and with it the cdev: cdev_device_add() makes the
+ * cdev hold the class device (hence @vdev's memory) until the last
+ * opener's file is gone, which may be after vfio_device_free's caller
+ * dropped its reference.
+ */
+static int vfio_device_add(struct vfio_device *vdev)
+{
+	if (!vfio_device_wants_cdev(vdev))
+		return device_add(&vdev->device);
+
+	vdev->device.devt = MKDEV(MAJOR(vfio_cdev_devt), vdev->index);
+	cdev_init(&vdev->cdev, &vfio_device_fops);
+	vdev->cdev.owner = THIS_MODULE;
+	return cdev_device_add(&vdev->cdev, &vdev->device);
+}
+
+/* After it no new cdev open starts; opens in flight hold registrations. */
+static void vfio_device_del(struct vfio_device *vdev)
+{
+	if (vdev->device.devt)
+		cdev_device_del(&vdev->cdev, &vdev->device);
+	else
+		device_del(&vdev->device);
+}
+
+/*
  * Second half of unregistration, once frontends stopped handing out the
  * device: remove the class device, drop the registration's own
  * reference, wait for the users, then let frontends free what the open
@@ -192,7 +233,7 @@ static void vfio_device_wait_unused(struct vfio_device *vdev)
  */
 static void vfio_device_retire(struct vfio_device *vdev)
 {
-	device_del(&vdev->device);
+	vfio_device_del(vdev);
 	vfio_device_put_registration(vdev);
 	vfio_device_wait_unused(vdev);
 	vfio_registry_remove(vdev);
@@ -219,7 +260,7 @@ static int vfio_device_register(struct vfio_device *vdev,
 	if (ret)
 		return ret;
 
-	ret = device_add(&vdev->device);
+	ret = vfio_device_add(vdev);
 	if (ret)
 		return ret;
 

@@ -82,10 +82,36 @@ EXPORT_SYMBOL_GPL(vfio_device_hold_kvm);
 /* ------------------------------------------------------------------ */
 /* Open and close                                                      */
 
-/* The df's own reference on its frontend goes with it. */
+/* A df pins its frontend's module until it is freed. */
+static struct vfio_device_file *
+vfio_df_alloc(struct vfio_device *vdev,
+	      const struct vfio_device_attach_ops *attach_ops,
+	      void *attach_data)
+{
+	struct vfio_device_file *df;
+
+	df = kzalloc(sizeof(*df), GFP_KERNEL_ACCOUNT);
+	if (!df)
+		return ERR_PTR(-ENOMEM);
+	if (!try_module_get(attach_ops->owner)) {
+		kfree(df);
+		return ERR_PTR(-ENODEV);
+	}
+	df->device = vdev;
+	df->attach_ops = attach_ops;
+	df->attach_data = attach_data;
+	spin_lock_init(&df->kvm_ref_lock);
+	return df;
+}
+
+/* Called without core locks: the frontend's release may take its own. */
 static void vfio_df_free(struct vfio_device_file *df)
 {
-	module_put(df->attach_ops->owner);
+	const struct vfio_device_attach_ops *aops = df->attach_ops;
+
+	if (aops->release)
+		aops->release(df);
+	module_put(aops->owner);
 	kfree(df);
 }
 
@@ -159,6 +185,9 @@ static int vfio_df_open(struct vfio_device_file *df, struct kvm *kvm)
 	lockdep_assert_held(&vdev->dev_set->lock);
 
 	if (vdev->open_count) {
+		/* The cdev path has no safe way to share an open device. */
+		if (df->attach_ops->exclusive)
+			return -EINVAL;
 		/* Every open shares the first one's DMA attachment. */
 		if (vdev->dma_df->attach_ops != df->attach_ops)
 			return -EBUSY;
@@ -192,9 +221,10 @@ static void vfio_df_close(struct vfio_device_file *df)
 
 	if (vdev->open_count > 1) {
 		vdev->open_count--;
-		if (df != vdev->dma_df)
-			vfio_df_free(df);
+		attached = vdev->dma_df;
 		mutex_unlock(&dev_set->lock);
+		if (df != attached)
+			vfio_df_free(df);
 		return;
 	}
 
@@ -245,17 +275,9 @@ struct file *vfio_device_open_file(struct vfio_device *vdev,
 	struct file *file;
 	int ret;
 
-	df = kzalloc(sizeof(*df), GFP_KERNEL_ACCOUNT);
-	if (!df)
-		return ERR_PTR(-ENOMEM);
-	if (!try_module_get(attach_ops->owner)) {
-		kfree(df);
-		return ERR_PTR(-ENODEV);
-	}
-	df->device = vdev;
-	df->attach_ops = attach_ops;
-	df->attach_data = attach_data;
-	spin_lock_init(&df->kvm_ref_lock);
+	df = vfio_df_alloc(vdev, attach_ops, attach_data);
+	if (IS_ERR(df))
+		return ERR_CAST(df);
 
 	mutex_lock(&vdev->dev_set->lock);
 	ret = vfio_df_open(df, kvm);
@@ -287,23 +309,128 @@ err_free_df:
 EXPORT_SYMBOL_GPL(vfio_device_open_file);
 
 /* ------------------------------------------------------------------ */
+/* Two-phase files: /dev/vfio/devices/vfioN                            */
+
+/*
+ * open() of the cdev: an fd without access yet, of the cdev frontend
+ * (loaded on demand). The registration reference belongs to the file.
+ */
+static int vfio_device_fops_cdev_open(struct inode *inode, struct file *file)
+{
+	struct vfio_device *vdev = container_of(inode->i_cdev,
+						struct vfio_device, cdev);
+	const struct vfio_device_attach_ops *aops;
+	struct vfio_device_file *df;
+	int ret;
+
+	if (!vfio_device_try_get_registration(vdev))
+		return -ENODEV;
+
+	aops = vfio_frontend_cdev_ops_get();
+	if (!aops) {
+		ret = -ENODEV;
+		goto err_put_registration;
+	}
+	df = vfio_df_alloc(vdev, aops, NULL);
+	/* The df took its own reference on the frontend. */
+	module_put(aops->owner);
+	if (IS_ERR(df)) {
+		ret = PTR_ERR(df);
+		goto err_put_registration;
+	}
+
+	file->private_data = df;
+	/* Same address_space as every other fd of the device. */
+	file->f_mapping = vdev->inode->i_mapping;
+	return 0;
+
+err_put_registration:
+	vfio_device_put_registration(vdev);
+	return ret;
+}
+
+/**
+ * vfio_df_open_locked - open the device for an fd that has no access yet
+ * @df: an unbound df of the caller's frontend
+ *
+ * Called with dev_set->lock held. Returns 0 or -errno (-EINVAL when the
+ * device is open already and the attach_ops are exclusive).
+ */
+int vfio_df_open_locked(struct vfio_device_file *df)
+{
+	lockdep_assert_held(&df->device->dev_set->lock);
+
+	if (WARN_ON_ONCE(df->access_granted))
+		return -EINVAL;
+	return vfio_df_open(df, NULL);
+}
+EXPORT_SYMBOL_GPL(vfio_df_open_locked);
+
+/**
+ * vfio_df_close_locked - undo vfio_df_open_locked() before access is granted
+ * @df: the df that just opened the device
+ *
+ * Called with dev_set->lock held; @df stays allocated (its fd's release
+ * frees it).
+ */
+void vfio_df_close_locked(struct vfio_device_file *df)
+{
+	struct vfio_device *vdev = df->device;
+
+	lockdep_assert_held(&vdev->dev_set->lock);
+
+	if (WARN_ON_ONCE(df->access_granted || !vdev->open_count))
+		return;
+	if (vdev->open_count == 1) {
+		/* Only the df that attached can be the last one. */
+		if (WARN_ON_ONCE(vdev->dma_df != df))
+			return;
+		vfio_device_last_close(vdev);
+	}
+	vdev->open_count--;
+}
+EXPORT_SYMBOL_GPL(vfio_df_close_locked);
+
+/**
+ * vfio_df_grant_access - let the fd of @df use the device
+ * @df: a df whose open succeeded (vfio_df_open_locked())
+ *
+ * Called with dev_set->lock held. From now on the fd's release closes it.
+ */
+void vfio_df_grant_access(struct vfio_device_file *df)
+{
+	lockdep_assert_held(&df->device->dev_set->lock);
+
+	/* Pairs with smp_load_acquire() in the file operations. */
+	smp_store_release(&df->access_granted, true);
+}
+EXPORT_SYMBOL_GPL(vfio_df_grant_access);
+
+/* ------------------------------------------------------------------ */
 /* File operations                                                     */
+
+static bool vfio_df_usable(struct vfio_device_file *df)
+{
+	/*
+	 * Pairs with smp_store_release() in vfio_device_open_file() and
+	 * vfio_df_grant_access().
+	 */
+	return smp_load_acquire(&df->access_granted);
+}
 
 static int vfio_device_fops_release(struct inode *inode, struct file *file)
 {
 	struct vfio_device_file *df = file->private_data;
 	struct vfio_device *vdev = df->device;
 
-	vfio_df_close(df);
+	/* An fd that never got access (cdev, unbound) opened nothing. */
+	if (vfio_df_usable(df))
+		vfio_df_close(df);
+	else
+		vfio_df_free(df);
 	/* Last: unregistration may free @vdev once this is gone. */
 	vfio_device_put_registration(vdev);
 	return 0;
-}
-
-static bool vfio_df_usable(struct vfio_device_file *df)
-{
-	/* Pairs with smp_store_release() in vfio_device_open_file(). */
-	return smp_load_acquire(&df->access_granted);
 }
 
 /* read() and write() go to the driver once the fd is usable. */
@@ -376,54 +503,101 @@ struct vfio_ioctl_hdr {
 	u32 flags;
 };
 
+/* The mandatory part of each argument, copied in before the checks. */
+union vfio_core_ioctl_arg {
+	struct vfio_ioctl_hdr hdr;	/* also all of FEATURE's */
+	struct vfio_device_bind_iommufd bind;
+	struct vfio_device_attach_iommufd_pt attach_pt;
+	struct vfio_device_detach_iommufd_pt detach_pt;
+};
+
 /**
  * struct vfio_core_ioctl - an ioctl of the device fd the core handles
  * @cmd: the ioctl number
- * @handler: runs after the header check; @hdr is NULL when @minsz is 0
- * @minsz: argsz must cover this much, 0 when the handler parses @arg
+ * @handler: runs after the header check; @karg holds the first @minsz
+ *	bytes of @arg
+ * @minsz: argsz must cover this much (offsetofend of the last mandatory
+ *	field), copied in before argsz and flags are checked
  * @flags: flag bits the caller may set
  * @unopened: also valid before the fd has access to the device
+ * @frontend: the frontend's (attach_ops->ioctl); fds of a frontend
+ *	without one give it to the driver unchecked (@unopened ones
+ *	excepted), as upstream does for group fds
  */
 struct vfio_core_ioctl {
 	unsigned int cmd;
-	long (*handler)(struct vfio_device_file *df, void __user *arg,
-			const struct vfio_ioctl_hdr *hdr);
+	long (*handler)(struct vfio_device_file *df, unsigned int cmd,
+			void __user *arg, union vfio_core_ioctl_arg *karg);
 	size_t minsz;
 	u32 flags;
 	bool unopened;
+	bool frontend;
 };
 
-/* This stack has no device cdev, hence no iommufd binding. */
-static long vfio_ioctl_bind_iommufd(struct vfio_device_file *df,
-				    void __user *arg,
-				    const struct vfio_ioctl_hdr *hdr)
+#ifdef VFIO_OOT_IOMMUFD
+/* BIND, ATTACH_IOMMUFD_PT, DETACH_IOMMUFD_PT: the cdev frontend's. */
+static long vfio_ioctl_frontend(struct vfio_device_file *df,
+				unsigned int cmd, void __user *arg,
+				union vfio_core_ioctl_arg *karg)
+{
+	const struct vfio_device_attach_ops *aops = df->attach_ops;
+
+	/* Only BIND gets here without the hook: it is for cdev fds only. */
+	if (!aops->ioctl)
+		return -EINVAL;
+	return aops->ioctl(df, cmd, karg, arg);
+}
+#else
+/* Built without iommufd: no cdev, hence no binding (upstream's answer). */
+static long vfio_ioctl_frontend(struct vfio_device_file *df,
+				unsigned int cmd, void __user *arg,
+				union vfio_core_ioctl_arg *karg)
 {
 	return -ENOTTY;
 }
+#endif
 
 static long vfio_ioctl_device_feature(struct vfio_device_file *df,
-				      void __user *arg,
-				      const struct vfio_ioctl_hdr *hdr)
+				      unsigned int cmd, void __user *arg,
+				      union vfio_core_ioctl_arg *karg)
 {
 	const size_t hdr_size = offsetofend(struct vfio_device_feature, flags);
 	u32 get_set = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET;
+	u32 flags = karg->hdr.flags;
 
 	/* GET and SET together only make sense to PROBE both. */
-	if (!(hdr->flags & VFIO_DEVICE_FEATURE_PROBE) &&
-	    (hdr->flags & get_set) == get_set)
+	if (!(flags & VFIO_DEVICE_FEATURE_PROBE) &&
+	    (flags & get_set) == get_set)
 		return -EINVAL;
 
-	return vfio_device_feature(df->device, hdr->flags,
+	return vfio_device_feature(df->device, flags,
 				   arg + offsetof(struct vfio_device_feature,
 						  data),
-				   hdr->argsz - hdr_size);
+				   karg->hdr.argsz - hdr_size);
 }
 
 static const struct vfio_core_ioctl vfio_core_ioctls[] = {
 	{
 		.cmd		= VFIO_DEVICE_BIND_IOMMUFD,
-		.handler	= vfio_ioctl_bind_iommufd,
+		.handler	= vfio_ioctl_frontend,
+		.minsz		= offsetofend(struct vfio_device_bind_iommufd,
+					      out_devid),
 		.unopened	= true,
+		.frontend	= true,
+	},
+	{
+		.cmd		= VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+		.handler	= vfio_ioctl_frontend,
+		.minsz		= offsetofend(struct vfio_device_attach_iommufd_pt,
+					      pt_id),
+		.frontend	= true,
+	},
+	{
+		.cmd		= VFIO_DEVICE_DETACH_IOMMUFD_PT,
+		.handler	= vfio_ioctl_frontend,
+		.minsz		= offsetofend(struct vfio_device_detach_iommufd_pt,
+					      flags),
+		.frontend	= true,
 	},
 	{
 		.cmd		= VFIO_DEVICE_FEATURE,
@@ -436,33 +610,41 @@ static const struct vfio_core_ioctl vfio_core_ioctls[] = {
 	},
 };
 
-static const struct vfio_core_ioctl *vfio_core_ioctl_find(unsigned int cmd)
+static const struct vfio_core_ioctl *
+vfio_core_ioctl_find(struct vfio_device_file *df, unsigned int cmd)
 {
+	const struct vfio_core_ioctl *ioc;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(vfio_core_ioctls); i++) {
-		if (vfio_core_ioctls[i].cmd == cmd)
-			return &vfio_core_ioctls[i];
+		ioc = &vfio_core_ioctls[i];
+		if (ioc->cmd != cmd)
+			continue;
+		if (vfio_core_has_cdev() && ioc->frontend && !ioc->unopened &&
+		    !df->attach_ops->ioctl)
+			return NULL;
+		return ioc;
 	}
 	return NULL;
 }
 
 static long vfio_core_ioctl_run(const struct vfio_core_ioctl *ioc,
 				struct vfio_device_file *df,
-				void __user *arg)
+				unsigned int cmd, void __user *arg)
 {
-	struct vfio_ioctl_hdr hdr;
+	union vfio_core_ioctl_arg karg;
 
-	if (!ioc->minsz)
-		return ioc->handler(df, arg, NULL);
+	/* No cdev: upstream answers ENOTTY without reading the argument. */
+	if (ioc->frontend && !vfio_core_has_cdev())
+		return ioc->handler(df, cmd, arg, NULL);
 
-	if (copy_from_user(&hdr, arg, sizeof(hdr)))
+	if (copy_from_user(&karg, arg, ioc->minsz))
 		return -EFAULT;
-	if (hdr.argsz < ioc->minsz)
+	if (karg.hdr.argsz < ioc->minsz)
 		return -EINVAL;
-	if (hdr.flags & ~ioc->flags)
+	if (karg.hdr.flags & ~ioc->flags)
 		return -EINVAL;
-	return ioc->handler(df, arg, &hdr);
+	return ioc->handler(df, cmd, arg, &karg);
 }
 
 static long vfio_device_fops_ioctl(struct file *file, unsigned int cmd,
@@ -473,9 +655,9 @@ static long vfio_device_fops_ioctl(struct file *file, unsigned int cmd,
 	const struct vfio_core_ioctl *ioc;
 	long ret;
 
-	ioc = vfio_core_ioctl_find(cmd);
+	ioc = vfio_core_ioctl_find(df, cmd);
 	if (ioc && ioc->unopened)
-		return vfio_core_ioctl_run(ioc, df, (void __user *)arg);
+		return vfio_core_ioctl_run(ioc, df, cmd, (void __user *)arg);
 
 	if (!vfio_df_usable(df))
 		return -EINVAL;
@@ -485,7 +667,7 @@ static long vfio_device_fops_ioctl(struct file *file, unsigned int cmd,
 		return ret;
 
 	if (ioc)
-		ret = vfio_core_ioctl_run(ioc, df, (void __user *)arg);
+		ret = vfio_core_ioctl_run(ioc, df, cmd, (void __user *)arg);
 	else if (vdev->ops->ioctl)
 		ret = vdev->ops->ioctl(vdev, cmd, arg);
 	else
@@ -495,8 +677,13 @@ static long vfio_device_fops_ioctl(struct file *file, unsigned int cmd,
 	return ret;
 }
 
+/*
+ * Also the fops of the device cdevs: open() only runs for those (the
+ * group path makes anonymous files), release closes either kind.
+ */
 const struct file_operations vfio_device_fops = {
 	.owner = THIS_MODULE,
+	.open = vfio_device_fops_cdev_open,
 	.read = vfio_device_fops_read, .write = vfio_device_fops_write,
 	.mmap = vfio_device_fops_mmap,
 	.unlocked_ioctl = vfio_device_fops_ioctl,
@@ -551,9 +738,12 @@ int vfio_pin_pages(struct vfio_device *vdev, dma_addr_t iova, int npage,
 		return -EINVAL;
 
 	df = READ_ONCE(vdev->dma_df);
-	if (!df || !df->attach_ops->pin_pages)
-		return -EINVAL;
-	return df->attach_ops->pin_pages(df, iova, npage, prot, pages);
+	if (df && df->attach_ops->pin_pages)
+		return df->attach_ops->pin_pages(df, iova, npage, prot, pages);
+	/* Bound to an iommufd (the cdev path): its access pins. */
+	if (vdev->iommufd_access)
+		return vfio_iommufd_access_pin(vdev, iova, npage, prot, pages);
+	return -EINVAL;
 }
 EXPORT_SYMBOL(vfio_pin_pages);
 
@@ -575,6 +765,8 @@ void vfio_unpin_pages(struct vfio_device *vdev, dma_addr_t iova, int npage)
 	df = READ_ONCE(vdev->dma_df);
 	if (df && df->attach_ops->unpin_pages)
 		df->attach_ops->unpin_pages(df, iova, npage);
+	else if (vdev->iommufd_access)
+		vfio_iommufd_access_unpin(vdev, iova, npage);
 }
 EXPORT_SYMBOL(vfio_unpin_pages);
 
@@ -597,8 +789,10 @@ int vfio_dma_rw(struct vfio_device *vdev, dma_addr_t iova, void *data,
 		return -EINVAL;
 
 	df = READ_ONCE(vdev->dma_df);
-	if (!df || !df->attach_ops->dma_rw)
-		return -EINVAL;
-	return df->attach_ops->dma_rw(df, iova, data, len, write);
+	if (df && df->attach_ops->dma_rw)
+		return df->attach_ops->dma_rw(df, iova, data, len, write);
+	if (vdev->iommufd_access)
+		return vfio_iommufd_access_rw(vdev, iova, data, len, write);
+	return -EINVAL;
 }
 EXPORT_SYMBOL(vfio_dma_rw);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Frontends are how userspace reaches devices: the group module today,
- * a device cdev module later. They register here; the core tells each of
- * them about every registered device, and answers the vfio_file_* API
- * (KVM's view of VFIO files) by asking the frontend that owns a file.
+ * Frontends are how userspace reaches devices: the group module and the
+ * device cdev module. They register here; the core tells each of them
+ * about every registered device, keeps them from handing out a device
+ * another one holds exclusively, and answers the vfio_file_* API (KVM's
+ * view of VFIO files) by asking the frontend that owns a file.
  */
 
 #include <linux/file.h>
+#include <linux/kmod.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rculist.h>
@@ -17,11 +19,12 @@
  * The registry.
  *
  * @lock serializes device registration against frontend registration.
- * It protects @devices, @dying, @seq, every vfio_device's reg_next and
- * fe_seq, and writers of @frontends (readers of @frontends walk it under
- * RCU). The frontends' device_add, device_del and device_remove run
- * under it, so it nests outside every frontend lock; it is never taken
- * under a vfio_device_set lock.
+ * It protects @devices, @dying, @seq, every vfio_device's reg_next,
+ * fe_seq and fe_blocked, and writers of @frontends (readers of
+ * @frontends walk it under RCU). The frontends' device_add, device_del,
+ * device_remove, block_device and unblock_device run under it, so it
+ * nests outside every frontend lock; it is never taken under a
+ * vfio_device_set lock.
  */
 static struct {
 	struct mutex lock;		/* see above */
@@ -211,6 +214,111 @@ static void vfio_frontend_put(struct vfio_frontend_ops *fe)
 {
 	module_put(fe->owner);
 }
+
+/* The cdev frontend's attach_ops with its module pinned, or NULL. */
+static const struct vfio_device_attach_ops *vfio_frontend_cdev_ops_find(void)
+{
+	const struct vfio_device_attach_ops *aops = NULL;
+	struct vfio_frontend_ops *fe;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(fe, &vfio_registry.frontends, next) {
+		if (fe->cdev_attach_ops) {
+			if (try_module_get(fe->cdev_attach_ops->owner))
+				aops = fe->cdev_attach_ops;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return aops;
+}
+
+/*
+ * For an open of /dev/vfio/devices/vfioN: the cdev frontend, loaded on
+ * first use if nothing brought it yet (vfio.ko soft-depends on it, but
+ * a plain insmod does not follow soft dependencies). Release the result
+ * with module_put(aops->owner).
+ */
+const struct vfio_device_attach_ops *vfio_frontend_cdev_ops_get(void)
+{
+	const struct vfio_device_attach_ops *aops;
+
+	aops = vfio_frontend_cdev_ops_find();
+	if (aops)
+		return aops;
+	request_module("vfio_cdev");
+	return vfio_frontend_cdev_ops_find();
+}
+
+/* Each frontend that knows @vdev, except @self, in registration order. */
+static bool vfio_frontend_blockable(struct vfio_frontend_ops *fe,
+				    struct vfio_frontend_ops *self,
+				    struct vfio_device *vdev)
+{
+	return fe != self && fe->block_device && fe->unblock_device &&
+	       vfio_frontend_knows(fe, vdev);
+}
+
+/**
+ * vfio_device_block_frontends - hand a device out through one frontend only
+ * @vdev: the device, with a registration reference held by the caller
+ * @self: the frontend that wants it exclusively (the cdev one, at BIND)
+ *
+ * Every other frontend that knows @vdev either agrees to stop handing it
+ * out (it counts the block) or has it in use and refuses (-EBUSY, and
+ * the ones that agreed are unblocked again). Frontends that meet @vdev
+ * later find the count in vdev->fe_blocked at device_add.
+ */
+int vfio_device_block_frontends(struct vfio_device *vdev,
+				struct vfio_frontend_ops *self)
+{
+	struct vfio_frontend_ops *fe;
+	int ret = 0;
+
+	mutex_lock(&vfio_registry.lock);
+	list_for_each_entry(fe, &vfio_registry.frontends, next) {
+		if (!vfio_frontend_blockable(fe, self, vdev))
+			continue;
+		ret = fe->block_device(vdev);
+		if (ret)
+			goto err_unblock;
+	}
+	vdev->fe_blocked++;
+	mutex_unlock(&vfio_registry.lock);
+	return 0;
+
+err_unblock:
+	list_for_each_entry_continue_reverse(fe, &vfio_registry.frontends,
+					     next) {
+		if (vfio_frontend_blockable(fe, self, vdev))
+			fe->unblock_device(vdev);
+	}
+	mutex_unlock(&vfio_registry.lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vfio_device_block_frontends);
+
+/**
+ * vfio_device_unblock_frontends - undo one vfio_device_block_frontends()
+ * @vdev: the device, registration reference still held
+ * @self: as given to the block
+ */
+void vfio_device_unblock_frontends(struct vfio_device *vdev,
+				   struct vfio_frontend_ops *self)
+{
+	struct vfio_frontend_ops *fe;
+
+	mutex_lock(&vfio_registry.lock);
+	if (!WARN_ON_ONCE(!vdev->fe_blocked)) {
+		list_for_each_entry_reverse(fe, &vfio_registry.frontends, next) {
+			if (vfio_frontend_blockable(fe, self, vdev))
+				fe->unblock_device(vdev);
+		}
+		vdev->fe_blocked--;
+	}
+	mutex_unlock(&vfio_registry.lock);
+}
+EXPORT_SYMBOL_GPL(vfio_device_unblock_frontends);
 
 /**
  * vfio_file_iommu_group - the iommu_group behind a VFIO group file

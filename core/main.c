@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
+#include <linux/slab.h>
 
 #include <vfio/virqfd.h>
 
@@ -37,9 +38,21 @@ bool vfio_noiommu_enabled(void)
 }
 EXPORT_SYMBOL_GPL(vfio_noiommu_enabled);
 
-/* /sys/class/vfio-dev/vfioN, parented to the bus device. */
+/* The device cdevs: /dev/vfio/devices/vfioN, minor N (the index). */
+dev_t vfio_cdev_devt;
+
+static char *vfio_dev_devnode(const struct device *dev, umode_t *mode)
+{
+	return kasprintf(GFP_KERNEL, "vfio/devices/%s", dev_name(dev));
+}
+
+/*
+ * /sys/class/vfio-dev/vfioN, parented to the bus device; those with a
+ * cdev carry its dev_t, so udev makes the node.
+ */
 const struct class vfio_dev_class = {
 	.name = "vfio-dev",
+	.devnode = vfio_dev_devnode,
 };
 
 /*
@@ -95,10 +108,18 @@ static int __init vfio_core_init(void)
 	ret = class_register(&vfio_dev_class);
 	if (ret)
 		goto err_virqfd;
+	if (vfio_core_has_cdev()) {
+		ret = alloc_chrdev_region(&vfio_cdev_devt, 0, MINORMASK + 1,
+					  "vfio-dev");
+		if (ret)
+			goto err_class;
+	}
 
 	pr_info(VFIO_CORE_DESC " version: " VFIO_CORE_VERSION "\n");
 	return 0;
 
+err_class:
+	class_unregister(&vfio_dev_class);
 err_virqfd:
 	vfio_virqfd_exit();
 	return ret;
@@ -107,6 +128,8 @@ err_virqfd:
 static void __exit vfio_core_exit(void)
 {
 	/* No device is left: the bus drivers owning them use our symbols. */
+	if (vfio_core_has_cdev())
+		unregister_chrdev_region(vfio_cdev_devt, MINORMASK + 1);
 	class_unregister(&vfio_dev_class);
 	vfio_dev_sets_exit();
 	vfio_devices_exit();
@@ -120,5 +143,12 @@ MODULE_VERSION(VFIO_CORE_VERSION);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("VFIO out-of-tree team");
 MODULE_DESCRIPTION(VFIO_CORE_DESC);
-/* `modprobe vfio` brings the type1 container backend, as upstream. */
+/*
+ * `modprobe vfio` brings the type1 container backend, as upstream, and
+ * the device cdev frontend (upstream's vfio.ko has it built in).
+ */
+#ifdef VFIO_OOT_IOMMUFD
+MODULE_SOFTDEP("post: vfio_group vfio_iommu_type1 vfio_cdev");
+#else
 MODULE_SOFTDEP("post: vfio_group vfio_iommu_type1");
+#endif

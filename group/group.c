@@ -367,7 +367,7 @@ static int vgrp_open(struct inode *inode, struct file *file)
 		ret = -ENODEV;
 	else if (group->type == VFIO_NO_IOMMU && !capable(CAP_SYS_RAWIO))
 		ret = -EPERM;
-	else if (group->opened_file)
+	else if (group->cdev_bound || group->opened_file)
 		ret = -EBUSY;
 	else
 		group->opened_file = file;
@@ -578,6 +578,13 @@ int vgrp_device_add(struct vfio_device *vdev)
 	mutex_lock(&group->device_lock);
 	list_add(&vdev->group_next, &group->device_list);
 	mutex_unlock(&group->device_lock);
+
+	/* Bound through its cdev before we knew it (we were loaded later). */
+	if (vdev->fe_blocked) {
+		mutex_lock(&group->lock);
+		group->cdev_bound += vdev->fe_blocked;
+		mutex_unlock(&group->lock);
+	}
 	return 0;
 }
 
@@ -605,6 +612,13 @@ void vgrp_device_remove(struct vfio_device *vdev)
 	if (group->type != VFIO_IOMMU)
 		iommu_group_remove_device(vdev->dev);
 	vdev->group = NULL;
+
+	/* We are unloading while the device is still bound through its cdev. */
+	if (vdev->fe_blocked) {
+		mutex_lock(&group->lock);
+		group->cdev_bound -= vdev->fe_blocked;
+		mutex_unlock(&group->lock);
+	}
 
 	mutex_lock(&vgrp_registry.lock);
 	if (--group->dev_count) {
@@ -638,6 +652,36 @@ void vgrp_device_remove(struct vfio_device *vdev)
 
 	/* The registry's reference. */
 	put_device(&group->dev);
+}
+
+/*
+ * The cdev frontend binds @vdev (core: registry lock held): refused while
+ * the group fd is open, as that fd may hand the device out (or already
+ * did: an open device fd pins the group fd). Otherwise the group fd
+ * cannot be opened until the matching unblock.
+ */
+int vgrp_block_device(struct vfio_device *vdev)
+{
+	struct vfio_group *group = vdev->group;
+	int ret = 0;
+
+	mutex_lock(&group->lock);
+	if (group->opened_file)
+		ret = -EBUSY;
+	else
+		group->cdev_bound++;
+	mutex_unlock(&group->lock);
+	return ret;
+}
+
+void vgrp_unblock_device(struct vfio_device *vdev)
+{
+	struct vfio_group *group = vdev->group;
+
+	mutex_lock(&group->lock);
+	if (!WARN_ON_ONCE(!group->cdev_bound))
+		group->cdev_bound--;
+	mutex_unlock(&group->lock);
 }
 
 int vgrp_groups_init(void)

@@ -5,7 +5,8 @@
  * Lock order, outermost first:
  *
  *   core registry lock        (the core holds it around device_add,
- *                              device_del and device_remove)
+ *                              device_del, device_remove, block_device
+ *                              and unblock_device)
  *   vfio_device_set.lock      (the core holds it around attach, detach
  *                              and get_kvm; never with the one above)
  *   vgrp_registry.lock        (list of live groups, see group.c)
@@ -67,6 +68,12 @@ struct vfio_group {
 	 */
 	struct mutex lock;
 	struct file *opened_file;	/* the one open group fd */
+	/*
+	 * Devices of the group bound through their cdev (counted blocks,
+	 * see vgrp_block_device()): the group fd cannot be opened
+	 * meanwhile, and while it is open no device can be bound.
+	 */
+	unsigned int cdev_bound;
 	struct vfio_container *container;
 	struct list_head container_node; /* also under container->lock */
 	unsigned int attached_devs;	/* devices with open fds */
@@ -106,6 +113,8 @@ void vgrp_groups_exit(void);
 int vgrp_device_add(struct vfio_device *vdev);
 void vgrp_device_del(struct vfio_device *vdev);
 void vgrp_device_remove(struct vfio_device *vdev);
+int vgrp_block_device(struct vfio_device *vdev);
+void vgrp_unblock_device(struct vfio_device *vdev);
 struct vfio_group *vgrp_from_file(struct file *file);
 bool vgrp_enforced_coherent(struct vfio_group *group);
 void vgrp_set_kvm(struct vfio_group *group, struct kvm *kvm);

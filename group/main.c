@@ -60,6 +60,8 @@ static struct vfio_frontend_ops vgrp_frontend = {
 	.name = "group", .owner = THIS_MODULE, .is_group = true,
 	.device_add = vgrp_device_add, .device_del = vgrp_device_del,
 	.device_remove = vgrp_device_remove,
+	.block_device = vgrp_block_device,
+	.unblock_device = vgrp_unblock_device,
 	.file_is_mine = vgrp_file_is_mine,
 	.file_iommu_group = vgrp_file_iommu_group,
 	.file_enforced_coherent = vgrp_file_enforced_coherent,

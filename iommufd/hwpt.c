@@ -3,12 +3,18 @@
  * HWPT_PAGING objects: an IOMMU paging domain that holds everything its
  * IOAS maps. One is made for a device, either by HWPT_ALLOC or by an
  * attach of the device to an IOAS ("auto" HWPTs, which later attaches of
- * compatible devices reuse). While it exists the IOAS fills every area
- * into its domain from the pinned pages (iova.c); destroying it empties
- * the domain (unpinning with the IOAS's last domain) and frees it.
+ * compatible devices reuse, and which go with their last device). While
+ * it exists the IOAS fills every area into its domain from the pinned
+ * pages (iova.c); destroying it empties the domain (unpinning with the
+ * IOAS's last domain) and frees it.
+ *
+ * HWPT_NESTED objects: a domain of the IOMMU driver's own format (user
+ * data from HWPT_ALLOC) whose output goes through a PAGING parent made
+ * with NEST_PARENT; the driver decides everything about it.
  *
  * Creation leaves the object reserved, not published: the caller attaches
- * the device first and publishes only what works, or aborts.
+ * the device (or answers the ioctl) first and publishes only what works,
+ * or aborts.
  */
 #include <kunit/visibility.h>
 #include <linux/iommu.h>
@@ -23,19 +29,17 @@
 /*
  * A paging domain for @dev. The driver's domain_alloc_user() is preferred
  * even without flags: on VT-d it gives second-stage tables, which nesting
- * and dirty tracking need. Drivers without it only do flag-less domains.
+ * and dirty tracking need. Drivers without it only do plain domains.
  */
-static struct iommu_domain *ifd_domain_new(struct device *dev, u32 flags)
+static struct iommu_domain *ifd_domain_new(struct device *dev, u32 flags,
+					   const struct iommu_user_data *data)
 {
 	const struct iommu_ops *ops = ifd_dev_ops(dev);
 	struct iommu_domain *domain;
 
-	if (!ops->domain_alloc_user) {
-		if (flags)
-			return ERR_PTR(-EOPNOTSUPP);
+	if (!ops->domain_alloc_user)
 		return vfio_paging_domain_alloc(dev);
-	}
-	domain = ops->domain_alloc_user(dev, flags, NULL, NULL);
+	domain = ops->domain_alloc_user(dev, flags, NULL, data);
 	if (!domain)
 		return ERR_PTR(-ENOMEM);
 	if (IS_ERR(domain))
@@ -65,16 +69,19 @@ int ifd_hwpt_enforce_cc(struct ifd_hwpt *hwpt)
 
 /*
  * A new HWPT_PAGING on @ioas for @dev (probed by an IOMMU, a checked
- * device of the caller), filled with everything the IOAS maps. Called
- * with ioas->mutex held; the result is reserved, not published (publish
- * or ifd_hwpt_paging_abort() before dropping the mutex). Errors:
- * -EOPNOTSUPP for flags the driver cannot honour, the driver's errno, and
- * ifd_iova_add_domain()'s (-EADDRINUSE, -EFAULT, -ENOMEM, ...).
+ * device of the caller), filled with everything the IOAS maps; @data:
+ * driver-specific user data of HWPT_ALLOC, or NULL. Called with
+ * ioas->mutex held; the result is reserved, not published (publish or
+ * ifd_hwpt_paging_abort() before dropping the mutex). Errors, in
+ * upstream's order: -EOPNOTSUPP for flags or data the driver cannot
+ * honour, the driver's errno, -EINVAL if coherency cannot be enforced,
+ * and ifd_iova_add_domain()'s (-EADDRINUSE, -EFAULT, -ENOMEM, ...).
  */
 struct ifd_hwpt *ifd_hwpt_paging_new(struct iommufd_ctx *ctx,
 				     struct ifd_ioas *ioas, struct device *dev,
 				     u32 flags, bool enforce_cc,
-				     bool auto_domain)
+				     bool auto_domain,
+				     const struct iommu_user_data *data)
 {
 	struct iommu_domain *domain;
 	struct ifd_hwpt *hwpt;
@@ -82,6 +89,8 @@ struct ifd_hwpt *ifd_hwpt_paging_new(struct iommufd_ctx *ctx,
 	int ret;
 
 	lockdep_assert_held(&ioas->mutex);
+	if ((flags || data) && !ifd_dev_ops(dev)->domain_alloc_user)
+		return ERR_PTR(-EOPNOTSUPP);
 	if (flags & ~IFD_HWPT_PAGING_FLAGS)
 		return ERR_PTR(-EOPNOTSUPP);
 	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
@@ -93,7 +102,7 @@ struct ifd_hwpt *ifd_hwpt_paging_new(struct iommufd_ctx *ctx,
 		return ERR_CAST(obj);
 	hwpt = container_of(obj, struct ifd_hwpt, obj);
 
-	domain = ifd_domain_new(dev, flags);
+	domain = ifd_domain_new(dev, flags, data);
 	if (IS_ERR(domain)) {
 		ret = PTR_ERR(domain);
 		goto err_abort;
@@ -155,4 +164,164 @@ void ifd_hwpt_paging_destroy(struct ifd_obj *obj)
 	mutex_lock(&ioas->mutex);
 	ifd_hwpt_paging_teardown(hwpt);
 	mutex_unlock(&ioas->mutex);
+}
+
+void ifd_hwpt_nested_destroy(struct ifd_obj *obj)
+{
+	struct ifd_hwpt *hwpt = container_of(obj, struct ifd_hwpt, obj);
+
+	iommu_domain_free(hwpt->domain);
+	refcount_dec(&hwpt->parent->obj.users);
+}
+
+/*
+ * A device let go of @hwpt (detach or replace, no ifd lock held): an
+ * automatic HWPT goes with its last user, others stay until DESTROY.
+ */
+void ifd_hwpt_put(struct iommufd_ctx *ctx, struct ifd_hwpt *hwpt)
+{
+	if (hwpt->obj.type == IFD_OBJ_HWPT_PAGING && hwpt->auto_domain) {
+		ifd_obj_put_try_destroy(ctx, &hwpt->obj);
+		return;
+	}
+	refcount_dec(&hwpt->obj.users);
+}
+
+/*
+ * A HWPT_NESTED in @parent for @dev: user data is mandatory and only
+ * FAULT_ID_VALID may come with it (-EOPNOTSUPP); the parent must have
+ * been allocated by HWPT_ALLOC with NEST_PARENT by the same driver
+ * (-EINVAL). The driver checks the data. Reserved, not published.
+ */
+static struct ifd_hwpt *ifd_hwpt_nested_new(struct iommufd_ctx *ctx,
+					    struct ifd_hwpt *parent,
+					    struct device *dev, u32 flags,
+					    const struct iommu_user_data *data)
+{
+	const struct iommu_ops *ops = ifd_dev_ops(dev);
+	struct iommu_domain *domain;
+	struct ifd_hwpt *hwpt;
+	struct ifd_obj *obj;
+	int ret;
+
+	if ((flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !data->len ||
+	    !ops->domain_alloc_user)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (parent->auto_domain || !parent->nest_parent ||
+	    parent->domain->owner != ops)
+		return ERR_PTR(-EINVAL);
+
+	obj = ifd_obj_reserve(ctx, sizeof(*hwpt), IFD_OBJ_HWPT_NESTED);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	hwpt = container_of(obj, struct ifd_hwpt, obj);
+
+	domain = ops->domain_alloc_user(dev, flags & ~IOMMU_HWPT_FAULT_ID_VALID,
+					parent->domain, data);
+	if (IS_ERR_OR_NULL(domain)) {
+		ret = domain ? PTR_ERR(domain) : -ENOMEM;
+		goto err_abort;
+	}
+	domain->owner = ops;
+	/* a nested domain without invalidation would be a driver bug */
+	if (domain->type != IOMMU_DOMAIN_NESTED ||
+	    !domain->ops->cache_invalidate_user) {
+		iommu_domain_free(domain);
+		ret = -EINVAL;
+		goto err_abort;
+	}
+	hwpt->domain = domain;
+	refcount_inc(&parent->obj.users);
+	hwpt->parent = parent;
+	return hwpt;
+
+err_abort:
+	ifd_obj_abort(ctx, obj);
+	return ERR_PTR(ret);
+}
+
+/*
+ * IOMMU_HWPT_ALLOC: pt_id an IOAS gives a HWPT_PAGING for the device,
+ * pt_id a HWPT_PAGING a HWPT_NESTED in it. The checks and their order
+ * are upstream's: __reserved, data type against length (-EINVAL), the
+ * device (-ENOENT), pt_id absent or of another type (-EINVAL), then the
+ * flags and the driver.
+ */
+int ifd_hwpt_alloc(struct ifd_ucmd *uc)
+{
+	struct iommu_hwpt_alloc *cmd = uc->cmd;
+	const struct iommu_user_data data = {
+		.type = cmd->data_type,
+		.uptr = u64_to_user_ptr(cmd->data_uptr),
+		.len = cmd->data_len,
+	};
+	struct iommufd_device *idev;
+	struct ifd_ioas *ioas = NULL;
+	struct ifd_obj *pt;
+	struct ifd_hwpt *hwpt;
+	int ret;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	/* data exactly when a data type is given */
+	if (!cmd->data_type != !cmd->data_len)
+		return -EINVAL;
+
+	idev = ifd_device_get(uc->ctx, cmd->dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	pt = ifd_obj_get(uc->ctx, cmd->pt_id, IFD_OBJ_ANY);
+	if (IS_ERR(pt)) {
+		ret = -EINVAL;
+		goto out_put_idev;
+	}
+
+	switch (pt->type) {
+	case IFD_OBJ_IOAS:
+		ioas = container_of(pt, struct ifd_ioas, obj);
+		mutex_lock(&ioas->mutex);
+		hwpt = ifd_hwpt_paging_new(uc->ctx, ioas, idev->dev, cmd->flags,
+					   idev->enforce_cc, false,
+					   data.len ? &data : NULL);
+		break;
+	case IFD_OBJ_HWPT_PAGING:
+		hwpt = ifd_hwpt_nested_new(uc->ctx,
+					   container_of(pt, struct ifd_hwpt, obj),
+					   idev->dev, cmd->flags, &data);
+		break;
+	default:
+		hwpt = ERR_PTR(-EINVAL);
+	}
+	if (IS_ERR(hwpt)) {
+		ret = PTR_ERR(hwpt);
+		goto out_unlock;
+	}
+
+	/* no fault queue objects yet: no fault_id can name one */
+	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
+		ret = -ENOENT;
+		goto out_abort;
+	}
+
+	cmd->out_hwpt_id = hwpt->obj.id;
+	ret = ifd_respond(uc, sizeof(*cmd));
+	if (ret)
+		goto out_abort;
+	ifd_obj_publish(uc->ctx, &hwpt->obj);
+	goto out_unlock;
+
+out_abort:
+	if (hwpt->obj.type == IFD_OBJ_HWPT_PAGING) {
+		ifd_hwpt_paging_abort(uc->ctx, hwpt);
+	} else {
+		ifd_hwpt_nested_destroy(&hwpt->obj);
+		ifd_obj_abort(uc->ctx, &hwpt->obj);
+	}
+out_unlock:
+	if (ioas)
+		mutex_unlock(&ioas->mutex);
+	ifd_obj_put(uc->ctx, pt);
+out_put_idev:
+	ifd_obj_put(uc->ctx, &idev->obj);
+	return ret;
 }

@@ -1,24 +1,41 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Private declarations of iommufd.ko: the per-open context, the object
- * table and the I/O address space (IOAS) with its IOVA bookkeeping.
+ * table, the I/O address space (IOAS) with its IOVA bookkeeping, HWPTs,
+ * bound devices with their per-group attach state, and accesses.
  *
- * Lock order (outermost first). Later slices insert their locks at the
- * marked places; nothing may be taken in the other direction:
+ * Lock order (outermost first); nothing may be taken in the other
+ * direction:
  *
- *   [vfio dev_set->lock, igroup->lock: devices, later]
- *   ifd_ioas.mutex          HWPTs of one IOAS (creation, destruction)
+ *   vfio's dev_set->lock    held by the caller around bind/attach/unbind
+ *   ifd_igroup.lock         attach state of one iommu_group in a context
+ *   ifd_ioas.mutex          HWPTs of one IOAS (creation, reuse, destruction)
+ *   iommufd_access.ioas_lock  the IOAS an access is attached to
  *   ifd_iova.rwsem          areas/allowed/reserved trees of one IOAS
  *   ifd_pages.mutex         pin state of one MAP's user memory
  *   mmap_lock of the MAP caller's mm (GUP, locked_vm); beside it, also
- *   inside iova.rwsem: the IOMMU driver's locks (domain fill/unfill)
- *   xa_lock(ctx->objects)   leaf: only refcount/slot updates inside
+ *   inside iova.rwsem: the IOMMU core's group mutex and the driver's
+ *   locks (attach, domain fill/unfill)
+ *   iommufd_ctx.groups_lock the igroup table; taken alone (bind/unbind)
+ *   xa_lock(ctx->objects)   leaf: refcount/slot updates and the compat
+ *                           IOAS pointer only
+ *   xa_lock(iova->accesses) leaf
+ *
+ * An access's unmap callback runs with no iommufd lock held: the driver
+ * unpins from it (ioas_lock, iova.rwsem, pages.mutex).
  *
  * Reference owners: the object table owns one "users" reference of each
  * published object; an ioctl holding an object from ifd_obj_get() owns
  * one more "users" and one "shortterm" reference until ifd_obj_put();
  * each area owns one kref of its ifd_pages and, while filled, one pin of
- * them; each HWPT owns one "users" reference of its IOAS and its domain.
+ * them; each access pin range owns either a pin of its ifd_pages or pins
+ * of its own; each HWPT_PAGING owns one "users" reference of its IOAS and
+ * its domain, a HWPT_NESTED one of its parent; each attached device owns
+ * one "users" reference of its group's HWPT; an attached access owns one
+ * of its IOAS. The kernel caller of bind/access_create owns one "users"
+ * reference of the DEVICE/ACCESS object (so userspace cannot DESTROY it)
+ * and the object owns a reference of the context's file: a context lives
+ * as long as its file, which bound devices and accesses keep open.
  */
 #ifndef IFD_H
 #define IFD_H
@@ -42,7 +59,10 @@ enum ifd_obj_type {
 	IFD_OBJ_ANY,
 	IFD_OBJ_IOAS,
 	IFD_OBJ_HWPT_PAGING,
-	/* later: HWPT_NESTED, DEVICE, ACCESS, FAULT */
+	IFD_OBJ_HWPT_NESTED,
+	IFD_OBJ_DEVICE,
+	IFD_OBJ_ACCESS,
+	/* later: FAULT */
 	IFD_OBJ_MAX,
 };
 
@@ -68,15 +88,28 @@ struct ifd_obj {
 	refcount_t shortterm;
 };
 
-/* One open of /dev/iommu. */
+struct ifd_ioas;
+
+/* One open of /dev/iommu; lives exactly as long as @file. */
 struct iommufd_ctx {
 	struct file *file;
-	/* id -> struct ifd_obj *; XA_ZERO_ENTRY while an id is reserved */
+	/*
+	 * id -> struct ifd_obj *; XA_ZERO_ENTRY while an id is reserved.
+	 * Its xa_lock also protects @vfio_ioas and @no_iommu_mode.
+	 */
 	struct xarray objects;
-	/* DESTROY waits here for shortterm references to drain */
+	/* DESTROY and unbind wait here for shortterm references to drain */
 	wait_queue_head_t destroy_wait;
 	/* enum ifd_account for new mappings; changed only with no objects */
 	u8 account_mode;
+	/* VFIO compat: a noiommu group joined, no IOAS may serve as compat */
+	u8 no_iommu_mode;
+	/* VFIO compat: the IOAS the container ioctls act on (not a ref) */
+	struct ifd_ioas *vfio_ioas;
+	/* Protects @groups and the igroups' krefs reaching zero. Alone. */
+	struct mutex groups_lock;
+	/* iommu_group id -> struct ifd_igroup, for bound devices */
+	struct xarray groups;
 };
 
 /* --- object.c --- */
@@ -85,10 +118,13 @@ struct ifd_obj *ifd_obj_reserve(struct iommufd_ctx *ctx, size_t size,
 void ifd_obj_publish(struct iommufd_ctx *ctx, struct ifd_obj *obj);
 void ifd_obj_abort(struct iommufd_ctx *ctx, struct ifd_obj *obj);
 void ifd_obj_abort_destroy(struct iommufd_ctx *ctx, struct ifd_obj *obj);
+bool ifd_obj_lock(struct ifd_obj *obj);
 struct ifd_obj *ifd_obj_get(struct iommufd_ctx *ctx, u32 id,
 			    enum ifd_obj_type type);
 void ifd_obj_put(struct iommufd_ctx *ctx, struct ifd_obj *obj);
 int ifd_obj_destroy_id(struct iommufd_ctx *ctx, u32 id);
+void ifd_obj_put_try_destroy(struct iommufd_ctx *ctx, struct ifd_obj *obj);
+void ifd_obj_destroy_owned(struct iommufd_ctx *ctx, struct ifd_obj *obj);
 void ifd_obj_destroy_all(struct iommufd_ctx *ctx);
 
 /* --- pages.c: the user memory behind one IOAS_MAP --- */
@@ -133,6 +169,8 @@ int ifd_pages_fill(struct ifd_pages *pages, struct iommu_domain *domain,
 		   struct pinrun_batch *b);
 void ifd_pages_unfill(struct iommu_domain *domain, unsigned long iova,
 		      unsigned long length);
+int ifd_pages_rw(struct ifd_pages *pages, unsigned long start_byte,
+		 void *data, unsigned long length, bool write);
 
 /* --- iova.c: the address space of one IOAS --- */
 struct ifd_area {
@@ -142,7 +180,23 @@ struct ifd_area {
 	int prot;			/* IOMMU_READ/WRITE/CACHE */
 	/* holds a pin of @pages and is mapped in every domain of the IOAS */
 	bool filled;
+	/* an UNMAP waits for accesses to let go: no new access use */
+	bool prevent_access;
+	/*
+	 * Access pins in this area (struct ifd_apin, keyed by page index of
+	 * @pages) and the number of pin calls they stand for. Changed under
+	 * pages->mutex with iova.rwsem held for read, so iova.rwsem held for
+	 * write is enough to read @num_accesses.
+	 */
+	struct rb_root_cached apins;
+	unsigned int num_accesses;
 };
+
+int ifd_area_access_pin(struct ifd_area *area, unsigned long first,
+			unsigned long last, struct page **out);
+void ifd_area_access_unpin(struct ifd_area *area, unsigned long first,
+			   unsigned long last);
+void ifd_area_access_release_all(struct ifd_area *area);
 
 /* An ALLOW_IOVAS range; also the node type of the reserved tree. */
 struct ifd_span {
@@ -172,6 +226,12 @@ struct ifd_iova {
 	/* the largest smallest IOMMU page of @domains (1 without any) */
 	unsigned long domain_align;
 	bool no_huge;			/* IOMMU_OPTION_HUGE_PAGES == 0 */
+	/*
+	 * struct iommufd_access * attached here (XA_FLAGS_ALLOC ids), told
+	 * about UNMAPs. Changed under the rwsem (write); its xa_lock alone
+	 * is enough to walk it.
+	 */
+	struct xarray accesses;
 };
 
 /* One area-to-be of a MAP or COPY: a slice of @pages. */
@@ -197,6 +257,15 @@ int ifd_iova_set_huge(struct ifd_iova *iova, bool huge);
 int ifd_iova_add_domain(struct ifd_iova *iova, struct iommu_domain *domain);
 void ifd_iova_remove_domain(struct ifd_iova *iova,
 			    struct iommu_domain *domain);
+struct ifd_area *ifd_iova_area_at(struct ifd_iova *iova, unsigned long first,
+				  unsigned long last);
+int ifd_iova_cut(struct ifd_iova *iova, unsigned long last);
+int ifd_iova_add_resv(struct ifd_iova *iova, struct device *dev,
+		      const void *owner, phys_addr_t *sw_msi_start);
+void ifd_iova_remove_resv(struct ifd_iova *iova, const void *owner);
+int ifd_iova_add_access(struct ifd_iova *iova, struct iommufd_access *access,
+			u32 *id);
+void ifd_iova_remove_access(struct ifd_iova *iova, u32 id);
 
 /* --- ioas.c --- */
 struct ifd_ioas {
@@ -209,31 +278,113 @@ struct ifd_ioas {
 	 */
 	struct mutex mutex;
 	struct list_head hwpts;		/* ifd_hwpt.ioas_node */
-	/* later: access list */
 };
 
 struct ifd_ioas *ifd_ioas_new(struct iommufd_ctx *ctx);
+struct ifd_ioas *ifd_ioas_get(struct iommufd_ctx *ctx, u32 id);
 void ifd_ioas_destroy(struct ifd_obj *obj);
+int ifd_map_user(struct iommufd_ctx *ctx, struct ifd_ioas *ioas,
+		 unsigned long *iova, unsigned long uva, unsigned long length,
+		 int prot, bool fixed);
 
-/* --- hwpt.c: HWPT_PAGING objects, an IOMMU domain filled from an IOAS --- */
+/*
+ * --- hwpt.c: HWPTs. PAGING: an IOMMU domain filled from an IOAS. NESTED:
+ * a driver-specific domain translating through a PAGING parent. ---
+ */
 struct ifd_hwpt {
 	struct ifd_obj obj;
 	struct iommu_domain *domain;	/* ours: freed with the object */
-	struct ifd_ioas *ioas;		/* one "users" reference */
+	struct ifd_ioas *ioas;		/* PAGING: one "users" reference */
+	struct ifd_hwpt *parent;	/* NESTED: one "users" reference */
 	struct list_head ioas_node;	/* in ioas->hwpts, under ioas->mutex */
 	bool auto_domain;		/* made by an attach, reusable by one */
 	bool enforce_cc;		/* no-snoop blocked: set before filling */
 	bool nest_parent;
 	bool dirty_tracking;		/* allocated with DIRTY_TRACKING */
+	bool msi_cookie;		/* iommu_get_msi_cookie() done */
 };
+
+/* The PAGING HWPT whose IOAS backs @hwpt: itself or its parent. */
+static inline struct ifd_hwpt *ifd_hwpt_paging(struct ifd_hwpt *hwpt)
+{
+	return hwpt->obj.type == IFD_OBJ_HWPT_NESTED ? hwpt->parent : hwpt;
+}
 
 struct ifd_hwpt *ifd_hwpt_paging_new(struct iommufd_ctx *ctx,
 				     struct ifd_ioas *ioas, struct device *dev,
 				     u32 flags, bool enforce_cc,
-				     bool auto_domain);
+				     bool auto_domain,
+				     const struct iommu_user_data *data);
 void ifd_hwpt_paging_abort(struct iommufd_ctx *ctx, struct ifd_hwpt *hwpt);
 int ifd_hwpt_enforce_cc(struct ifd_hwpt *hwpt);
 void ifd_hwpt_paging_destroy(struct ifd_obj *obj);
+void ifd_hwpt_nested_destroy(struct ifd_obj *obj);
+void ifd_hwpt_put(struct iommufd_ctx *ctx, struct ifd_hwpt *hwpt);
+
+/* --- device.c: bound devices and the attach state of their groups --- */
+
+/* Recorded by the IOMMU core for the group's attachment (fault lookup). */
+struct ifd_handle {
+	struct iommu_attach_handle handle;
+	struct ifd_igroup *igroup;
+};
+
+/*
+ * One iommu_group with devices bound to one context. All devices of the
+ * group share one attachment: the first attach attaches the group, the
+ * others join it, the last detach detaches it.
+ */
+struct ifd_igroup {
+	struct kref kref;		/* bound devices; under ctx->groups_lock */
+	struct iommufd_ctx *ctx;	/* not a ref: devices hold the ctx */
+	struct iommu_group *group;	/* one reference */
+	/*
+	 * Protects @hwpt, @devices, @handle and @sw_msi_start. Taken inside
+	 * vfio's dev_set->lock, outside ioas->mutex.
+	 */
+	struct mutex lock;
+	struct ifd_hwpt *hwpt;		/* attached, or NULL */
+	struct list_head devices;	/* attached idevs (group_node) */
+	struct ifd_handle *handle;	/* while attached */
+	phys_addr_t sw_msi_start;	/* IOMMU_RESV_SW_MSI base, or MAX */
+};
+
+/* A device bound by a kernel driver (vfio) to a context. */
+struct iommufd_device {
+	struct ifd_obj obj;
+	struct iommufd_ctx *ctx;	/* a reference of ctx->file */
+	struct device *dev;
+	struct ifd_igroup *igroup;	/* one kref */
+	struct list_head group_node;	/* in igroup->devices, under its lock */
+	bool attached;			/* under igroup->lock */
+	bool enforce_cc;		/* needs no-snoop blocked domains */
+};
+
+struct iommufd_device *ifd_device_get(struct iommufd_ctx *ctx, u32 id);
+void ifd_device_destroy(struct ifd_obj *obj);
+
+/* --- access.c: in-kernel accesses (emulated devices) --- */
+struct iommufd_access {
+	struct ifd_obj obj;
+	struct iommufd_ctx *ctx;	/* a reference of ctx->file */
+	const struct iommufd_access_ops *ops;
+	void *data;
+	unsigned long iova_alignment;	/* PAGE_SIZE if it pins, else 1 */
+	/*
+	 * Protects @ioas, @ioas_unpin and @list_id. Outside iova.rwsem;
+	 * dropped around the unmap callback of a detach.
+	 */
+	struct mutex ioas_lock;
+	struct ifd_ioas *ioas;		/* pins and rw allowed; one ref */
+	struct ifd_ioas *ioas_unpin;	/* where unpins go (during a change) */
+	u32 list_id;			/* in ioas->iova.accesses */
+};
+
+void ifd_access_destroy(struct ifd_obj *obj);
+
+/* --- vfio_compat.c --- */
+long ifd_vfio_ioctl(struct iommufd_ctx *ctx, unsigned int cmd,
+		    unsigned long arg);
 
 /* --- ioctl handlers (main.c dispatches) --- */
 struct ifd_ucmd {
@@ -251,5 +402,11 @@ int ifd_ioas_iova_ranges(struct ifd_ucmd *uc);
 int ifd_ioas_map(struct ifd_ucmd *uc);
 int ifd_ioas_unmap(struct ifd_ucmd *uc);
 int ifd_option(struct ifd_ucmd *uc);
+int ifd_hwpt_alloc(struct ifd_ucmd *uc);
+int ifd_get_hw_info(struct ifd_ucmd *uc);
+int ifd_vfio_ioas(struct ifd_ucmd *uc);
+
+/* --- main.c --- */
+struct file *ifd_ctx_file_new(void);
 
 #endif /* IFD_H */

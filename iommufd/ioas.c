@@ -23,7 +23,7 @@ void ifd_ioas_destroy(struct ifd_obj *obj)
 	mutex_destroy(&ioas->mutex);
 }
 
-static struct ifd_ioas *ifd_ioas_get(struct iommufd_ctx *ctx, u32 id)
+struct ifd_ioas *ifd_ioas_get(struct iommufd_ctx *ctx, u32 id)
 {
 	struct ifd_obj *obj = ifd_obj_get(ctx, id, IFD_OBJ_IOAS);
 
@@ -195,11 +195,34 @@ static void ifd_map_undo(struct ifd_ioas *ioas, unsigned long iova,
 	ifd_iova_unmap(&ioas->iova, iova, iova + length - 1, &done);
 }
 
+/*
+ * Map @length bytes of the caller's memory at @uva into @ioas, at *@iova
+ * (@fixed) or at an IOVA chosen and returned in *@iova. Shared by
+ * IOAS_MAP and the VFIO compat MAP_DMA.
+ */
+int ifd_map_user(struct iommufd_ctx *ctx, struct ifd_ioas *ioas,
+		 unsigned long *iova, unsigned long uva, unsigned long length,
+		 int prot, bool fixed)
+{
+	struct ifd_slice sl = {};
+	int ret;
+
+	sl.pages = ifd_pages_new(ctx, uva, length, prot & IOMMU_WRITE);
+	if (IS_ERR(sl.pages))
+		return PTR_ERR(sl.pages);
+	sl.start_byte = uva - sl.pages->uva;
+	sl.length = length;
+	ret = ifd_iova_insert(&ioas->iova, &sl, 1, length, iova, fixed, prot);
+	/* NULL once the new area owns the reference */
+	if (sl.pages)
+		ifd_pages_put(sl.pages);
+	return ret;
+}
+
 int ifd_ioas_map(struct ifd_ucmd *uc)
 {
 	const u32 rw = IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE;
 	struct iommu_ioas_map *cmd = uc->cmd;
-	struct ifd_slice sl = {};
 	struct ifd_ioas *ioas;
 	unsigned long iova;
 	int ret;
@@ -214,29 +237,17 @@ int ifd_ioas_map(struct ifd_ucmd *uc)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	sl.pages = ifd_pages_new(uc->ctx, cmd->user_va, cmd->length,
-				 cmd->flags & IOMMU_IOAS_MAP_WRITEABLE);
-	if (IS_ERR(sl.pages)) {
-		ret = PTR_ERR(sl.pages);
-		goto out_put_ioas;
-	}
-	sl.start_byte = cmd->user_va - sl.pages->uva;
-	sl.length = cmd->length;
 	iova = cmd->iova;
-	ret = ifd_iova_insert(&ioas->iova, &sl, 1, cmd->length, &iova,
-			      cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA,
-			      ifd_map_prot(cmd->flags));
+	ret = ifd_map_user(uc->ctx, ioas, &iova, cmd->user_va, cmd->length,
+			   ifd_map_prot(cmd->flags),
+			   cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
 	if (ret)
-		goto out_put_pages;
+		goto out_put_ioas;
 
 	cmd->iova = iova;
 	ret = ifd_respond(uc, sizeof(*cmd));
 	if (ret)
 		ifd_map_undo(ioas, iova, cmd->length);
-out_put_pages:
-	/* NULL once the new area owns the reference */
-	if (sl.pages)
-		ifd_pages_put(sl.pages);
 out_put_ioas:
 	ifd_ioas_put(uc->ctx, ioas);
 	return ret;

@@ -953,7 +953,8 @@ static struct ifd_hwpt *ifh_new(struct kunit *test, u32 flags, bool cc)
 	struct ifd_hwpt *hwpt;
 
 	mutex_lock(&k->ioas->mutex);
-	hwpt = ifd_hwpt_paging_new(&k->ctx, k->ioas, &k->dev, flags, cc, true);
+	hwpt = ifd_hwpt_paging_new(&k->ctx, k->ioas, &k->dev, flags, cc, true,
+				   NULL);
 	mutex_unlock(&k->ioas->mutex);
 	return hwpt;
 }

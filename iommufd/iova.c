@@ -2,12 +2,16 @@
 /*
  * The IOVA space of one IOAS: areas (what MAP/COPY put there), allowed
  * ranges (ALLOW_IOVAS: where the kernel may choose an IOVA) and reserved
- * ranges (device windows, added by the device slice), all inclusive
- * [start, last] interval trees under ifd_iova.rwsem.
+ * ranges (device windows, domain apertures), all inclusive [start, last]
+ * interval trees under ifd_iova.rwsem; the accesses attached to the IOAS.
  *
- * Areas never overlap and are only removed whole: UNMAP may not cut one.
+ * Areas never overlap and are only removed whole: UNMAP may not cut one
+ * (only the VFIO type1 v1 compat cuts them, with huge pages off). An
+ * area some access has pinned pages of is removed only once the accesses
+ * let go: UNMAP asks them through their unmap callback.
  */
 #include <kunit/visibility.h>
+#include <linux/device.h>
 #include <linux/iommu.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
@@ -25,6 +29,7 @@ void ifd_iova_init(struct ifd_iova *iova)
 	iova->allowed = RB_ROOT_CACHED;
 	iova->reserved = RB_ROOT_CACHED;
 	xa_init_flags(&iova->domains, XA_FLAGS_ALLOC);
+	xa_init_flags(&iova->accesses, XA_FLAGS_ALLOC);
 	/* software-only until a domain joins: any byte alignment works */
 	iova->alignment = 1;
 	iova->domain_align = 1;
@@ -38,6 +43,14 @@ static struct ifd_area *ifd_area_at(struct ifd_iova *iova,
 
 	n = interval_tree_iter_first(&iova->areas, first, last);
 	return n ? container_of(n, struct ifd_area, node) : NULL;
+}
+
+/* The first area meeting [first, last]; iova.rwsem held. */
+struct ifd_area *ifd_iova_area_at(struct ifd_iova *iova, unsigned long first,
+				  unsigned long last)
+{
+	lockdep_assert_held(&iova->rwsem);
+	return ifd_area_at(iova, first, last);
 }
 
 static unsigned long ifd_area_len(const struct ifd_area *area)
@@ -109,6 +122,8 @@ static void ifd_area_unfill_all(struct ifd_iova *iova, struct ifd_area *area)
 
 static void ifd_area_free(struct ifd_iova *iova, struct ifd_area *area)
 {
+	/* only a driver that never unpinned leaves pins at destroy time */
+	ifd_area_access_release_all(area);
 	ifd_area_unfill_all(iova, area);
 	interval_tree_remove(&area->node, &iova->areas);
 	ifd_pages_put(area->pages);
@@ -138,6 +153,9 @@ void ifd_iova_destroy(struct ifd_iova *iova)
 	/* every HWPT took its domain out before its IOAS reference went */
 	WARN_ON_ONCE(!xa_empty(&iova->domains));
 	xa_destroy(&iova->domains);
+	/* and every access left before its reference went */
+	WARN_ON_ONCE(!xa_empty(&iova->accesses));
+	xa_destroy(&iova->accesses);
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_iova_destroy);
 
@@ -441,18 +459,50 @@ out_unlock:
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_iova_collect);
 
+/* Rounds of asking the accesses to unpin one area before giving up. */
+#define IFD_UNMAP_TRIES		100
+
+/*
+ * Tell every access attached to the IOAS that [start, start + length)
+ * goes away: each unpins what it holds there. No ifd lock is held, as
+ * the drivers unpin from the callback; an access being destroyed is
+ * skipped (its destroy waits for callbacks still running).
+ */
+static void ifd_iova_notify_unmap(struct ifd_iova *iova, unsigned long start,
+				  unsigned long length)
+{
+	struct iommufd_access *access;
+	unsigned long idx;
+
+	xa_lock(&iova->accesses);
+	xa_for_each(&iova->accesses, idx, access) {
+		if (!access->ops->unmap || !ifd_obj_lock(&access->obj))
+			continue;
+		xa_unlock(&iova->accesses);
+		access->ops->unmap(access->data, start, length);
+		ifd_obj_put(access->ctx, &access->obj);
+		xa_lock(&iova->accesses);
+	}
+	xa_unlock(&iova->accesses);
+}
+
 /*
  * Remove the areas inside [first, last]. -ENOENT when one sticks out: the
- * areas before it are gone already, as upstream. *@unmapped: bytes
- * removed, set on success and on error.
+ * areas before it are gone already, as upstream. An area accesses have
+ * pinned is first closed to new access use and the accesses are asked to
+ * unpin, up to IFD_UNMAP_TRIES times: -EDEADLOCK if they never do (the
+ * area stays, closed). *@unmapped: bytes removed, set on success and on
+ * error.
  */
 int ifd_iova_unmap(struct ifd_iova *iova, unsigned long first,
 		   unsigned long last, unsigned long *unmapped)
 {
+	unsigned long done = 0, stuck = 0, len;
+	unsigned int tries = 0;
 	struct ifd_area *area;
-	unsigned long done = 0;
 	int ret = 0;
 
+again:
 	down_write(&iova->rwsem);
 	while ((area = ifd_area_at(iova, first, last))) {
 		unsigned long a_last = area->node.last;
@@ -461,18 +511,89 @@ int ifd_iova_unmap(struct ifd_iova *iova, unsigned long first,
 			ret = -ENOENT;
 			break;
 		}
+		if (area->num_accesses) {
+			if (area->node.start != stuck)
+				tries = 0;
+			stuck = area->node.start;
+			len = ifd_area_len(area);
+			area->prevent_access = true;
+			up_write(&iova->rwsem);
+			if (++tries > IFD_UNMAP_TRIES) {
+				ret = -EDEADLOCK;
+				goto out;
+			}
+			ifd_iova_notify_unmap(iova, stuck, len);
+			first = stuck;
+			goto again;
+		}
 		done += a_last - area->node.start + 1;
-		/* later: unmap from domains, notify accesses */
 		ifd_area_free(iova, area);
 		if (a_last >= last)
 			break;
 		first = a_last + 1;
 	}
 	up_write(&iova->rwsem);
+out:
 	*unmapped = done;
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_iova_unmap);
+
+/*
+ * Make @last the last byte of an area, splitting the area holding it in
+ * two (VFIO type1 v1 unmaps inside mappings). The halves share the pages
+ * (a kref and, when filled, a pin each); the domains keep their entries,
+ * which are PAGE_SIZE ones since huge pages are off. Errors as upstream:
+ * -EBUSY while an UNMAP waits for accesses, -EINVAL for a cut off the
+ * IOVA alignment, inside access pins or with huge pages possible.
+ */
+int ifd_iova_cut(struct ifd_iova *iova, unsigned long last)
+{
+	struct ifd_area *area, *rhs;
+	unsigned long mask, off;
+	int ret = 0;
+
+	rhs = kzalloc(sizeof(*rhs), GFP_KERNEL_ACCOUNT);
+	if (!rhs)
+		return -ENOMEM;
+	down_write(&iova->rwsem);
+	area = ifd_area_at(iova, last, last);
+	if (!area || area->node.last == last || area->node.start == last)
+		goto out_unlock;
+	if (area->prevent_access) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	mask = iova->alignment - 1;
+	off = last + 1 - area->node.start;
+	if (((last + 1) & mask) || ((area->start_byte + off) & mask) ||
+	    area->num_accesses || (area->filled && !iova->no_huge)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (area->filled) {
+		ret = ifd_pages_pin(area->pages);
+		if (ret)
+			goto out_unlock;
+	}
+	kref_get(&area->pages->kref);
+	rhs->pages = area->pages;
+	rhs->start_byte = area->start_byte + off;
+	rhs->prot = area->prot;
+	rhs->filled = area->filled;
+	rhs->node.start = last + 1;
+	rhs->node.last = area->node.last;
+	interval_tree_remove(&area->node, &iova->areas);
+	area->node.last = last;
+	interval_tree_insert(&area->node, &iova->areas);
+	interval_tree_insert(&rhs->node, &iova->areas);
+	rhs = NULL;
+out_unlock:
+	up_write(&iova->rwsem);
+	kfree(rhs);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_iova_cut);
 
 /*
  * Replace the allowed ranges by @set (the old ones are handed back in
@@ -499,19 +620,23 @@ EXPORT_SYMBOL_IF_KUNIT(ifd_iova_set_allowed);
 
 /*
  * Alignment the IOAS needs: PAGE_SIZE without huge pages (the fill then
- * maps page by page), the smallest page of each domain, later also the
- * alignment of each access. Raising it fails with -EADDRINUSE while an
- * area would become misaligned; lowering it never fails.
+ * maps page by page), the smallest page of each domain, the alignment of
+ * each access. Raising it fails with -EADDRINUSE while an area would
+ * become misaligned; lowering it never fails.
  */
 static int ifd_iova_realign(struct ifd_iova *iova)
 {
 	unsigned long align = max(iova->no_huge ? PAGE_SIZE : 1UL,
 				  iova->domain_align);
-	unsigned long mask = align - 1;
+	struct iommufd_access *access;
 	struct interval_tree_node *n;
 	struct ifd_area *area;
+	unsigned long mask, idx;
 
 	lockdep_assert_held_write(&iova->rwsem);
+	xa_for_each(&iova->accesses, idx, access)
+		align = max(align, access->iova_alignment);
+	mask = align - 1;
 	if (align > iova->alignment) {
 		for (n = interval_tree_iter_first(&iova->areas, 0, ULONG_MAX); n;
 		     n = interval_tree_iter_next(n, 0, ULONG_MAX)) {
@@ -576,6 +701,7 @@ static int ifd_iova_reserve(struct ifd_iova *iova, unsigned long start,
 
 static void ifd_iova_unreserve(struct ifd_iova *iova, const void *owner)
 {
+	lockdep_assert_held_write(&iova->rwsem);
 	struct interval_tree_node *n, *next;
 
 	for (n = interval_tree_iter_first(&iova->reserved, 0, ULONG_MAX); n;
@@ -734,3 +860,87 @@ out_unlock:
 	up_write(&iova->rwsem);
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_iova_remove_domain);
+
+/*
+ * Reserve the IOMMU reserved regions of @dev (MSI windows, RMRRs, ...)
+ * for @owner: no area may ever sit there. Relaxable direct-mapped regions
+ * are left out, as upstream. *@sw_msi_start (may be NULL) gets the base
+ * of a software-managed MSI window. All or nothing: -EADDRINUSE when an
+ * area or an allowed range is in the way, -EINVAL for a driver reporting
+ * both kinds of MSI windows or several software ones.
+ */
+int ifd_iova_add_resv(struct ifd_iova *iova, struct device *dev,
+		      const void *owner, phys_addr_t *sw_msi_start)
+{
+	struct iommu_resv_region *r;
+	unsigned int hw_msi = 0, sw_msi = 0;
+	LIST_HEAD(regions);
+	int ret = 0;
+
+	down_write(&iova->rwsem);
+	iommu_get_resv_regions(dev, &regions);
+	list_for_each_entry(r, &regions, list) {
+		if (r->type == IOMMU_RESV_DIRECT_RELAXABLE)
+			continue;
+		if (r->type == IOMMU_RESV_MSI)
+			hw_msi++;
+		if (r->type == IOMMU_RESV_SW_MSI) {
+			sw_msi++;
+			if (sw_msi_start)
+				*sw_msi_start = r->start;
+		}
+		ret = ifd_iova_reserve(iova, r->start,
+				       r->start + r->length - 1, owner);
+		if (ret)
+			break;
+	}
+	if (!ret && ((sw_msi && hw_msi) || sw_msi > 1))
+		ret = -EINVAL;
+	if (ret)
+		ifd_iova_unreserve(iova, owner);
+	iommu_put_resv_regions(dev, &regions);
+	up_write(&iova->rwsem);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_iova_add_resv);
+
+void ifd_iova_remove_resv(struct ifd_iova *iova, const void *owner)
+{
+	down_write(&iova->rwsem);
+	ifd_iova_unreserve(iova, owner);
+	up_write(&iova->rwsem);
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_iova_remove_resv);
+
+/*
+ * @access joins the IOAS: UNMAPs will ask it to unpin, and the IOVA
+ * alignment rises to what it needs (-EADDRINUSE if an area is
+ * misaligned for it, nothing changed then). *@id: its slot, for removal.
+ */
+int ifd_iova_add_access(struct ifd_iova *iova, struct iommufd_access *access,
+			u32 *id)
+{
+	int ret;
+
+	down_write(&iova->rwsem);
+	ret = xa_alloc(&iova->accesses, id, access, xa_limit_16b,
+		       GFP_KERNEL_ACCOUNT);
+	if (!ret) {
+		ret = ifd_iova_realign(iova);
+		if (ret)
+			xa_erase(&iova->accesses, *id);
+	}
+	up_write(&iova->rwsem);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_iova_add_access);
+
+void ifd_iova_remove_access(struct ifd_iova *iova, u32 id)
+{
+	down_write(&iova->rwsem);
+	xa_erase(&iova->accesses, id);
+	/* lowering the alignment cannot fail */
+	ifd_iova_realign(iova);
+	up_write(&iova->rwsem);
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_iova_remove_access);

@@ -1,17 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * iommufd.ko: /dev/iommu for kernels built without CONFIG_IOMMUFD. Each
- * open is a context holding a table of objects (IOAS today; HWPTs,
- * devices, accesses and fault queues in later slices), driven by the
- * upstream 6.12 ioctls of <uapi/linux/iommufd.h>.
+ * open is a context holding a table of objects (IOASes, HWPTs, devices
+ * bound by vfio, accesses of emulated devices), driven by the upstream
+ * 6.12 ioctls of <uapi/linux/iommufd.h> and by the in-kernel API of
+ * include/vfio/iommufd.h.
  *
  * Every iommufd ioctl starts with a __u32 size. The common rules, applied
  * here from one table before any handler runs: size unreadable -EFAULT,
  * below the command's minimum -EINVAL, non-zero bytes beyond the struct
  * we know -E2BIG, unknown flags -EOPNOTSUPP; replies copy back at most
  * what the caller sized. ioctl numbers outside the iommufd range are the
- * VFIO container ioctls (compat; only GET_API_VERSION so far).
+ * VFIO container ioctls (vfio_compat.c).
+ *
+ * A context lives exactly as long as its file: the kernel users of a
+ * context (bound devices, accesses, vfio groups) hold references of the
+ * file, so closing /dev/iommu while a device is bound tears nothing down
+ * until the device lets go, as upstream.
  */
+#include <kunit/visibility.h>
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -50,6 +59,9 @@ union ifd_ucmd_buf {
 	struct iommu_ioas_map map;
 	struct iommu_ioas_unmap unmap;
 	struct iommu_option option;
+	struct iommu_vfio_ioas vfio_ioas;
+	struct iommu_hwpt_alloc hwpt_alloc;
+	struct iommu_hw_info hw_info;
 };
 
 int ifd_respond(struct ifd_ucmd *uc, size_t size)
@@ -71,7 +83,9 @@ static int ifd_destroy(struct ifd_ucmd *uc)
 
 /*
  * Indexed by ioctl nr - IOMMUFD_CMD_BASE. Empty slots (later slices:
- * VFIO_IOAS, HWPT_*, GET_HW_INFO, FAULT_QUEUE_ALLOC) answer -ENOTTY.
+ * HWPT_INVALIDATE, the dirty tracking pair, FAULT_QUEUE_ALLOC) answer
+ * -ENOTTY. HWPT_ALLOC and GET_HW_INFO check their flags themselves: the
+ * device lookup comes first upstream.
  */
 static const struct ifd_ioctl ifd_ioctls[] = {
 	[IFD_SLOT(IOMMUFD_CMD_DESTROY)] =
@@ -97,20 +111,18 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 			  struct iommu_ioas_unmap, length),
 	[IFD_SLOT(IOMMUFD_CMD_OPTION)] =
 		IFD_IOCTL(IOMMU_OPTION, ifd_option, struct iommu_option, val64),
+	[IFD_SLOT(IOMMUFD_CMD_VFIO_IOAS)] =
+		IFD_IOCTL(IOMMU_VFIO_IOAS, ifd_vfio_ioas,
+			  struct iommu_vfio_ioas, __reserved),
+	[IFD_SLOT(IOMMUFD_CMD_HWPT_ALLOC)] =
+		IFD_IOCTL(IOMMU_HWPT_ALLOC, ifd_hwpt_alloc,
+			  struct iommu_hwpt_alloc, __reserved),
+	[IFD_SLOT(IOMMUFD_CMD_GET_HW_INFO)] =
+		IFD_IOCTL(IOMMU_GET_HW_INFO, ifd_get_hw_info,
+			  struct iommu_hw_info, __reserved),
 	/* the last nr of the 6.12 range, so that it routes here */
 	[IFD_SLOT(IOMMUFD_CMD_FAULT_QUEUE_ALLOC)] = { },
 };
-
-/* VFIO container ioctls on /dev/iommu (the compat slice adds the rest). */
-static long ifd_vfio_ioctl(struct iommufd_ctx *ctx, unsigned int cmd,
-			   unsigned long arg)
-{
-	switch (cmd) {
-	case VFIO_GET_API_VERSION:
-		return VFIO_API_VERSION;
-	}
-	return -ENOTTY;
-}
 
 static long ifd_fops_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
@@ -148,31 +160,46 @@ static long ifd_fops_ioctl(struct file *file, unsigned int cmd,
 	return op->fn(&uc);
 }
 
-static int ifd_fops_open(struct inode *inode, struct file *file)
+static struct iommufd_ctx *ifd_ctx_new(struct file *file)
 {
 	struct iommufd_ctx *ctx;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
-		return -ENOMEM;
+		return NULL;
 	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&ctx->destroy_wait);
 	ctx->account_mode = IFD_ACCOUNT_USER;
+	mutex_init(&ctx->groups_lock);
+	xa_init(&ctx->groups);
 	ctx->file = file;
+	return ctx;
+}
+
+static int ifd_fops_open(struct inode *inode, struct file *file)
+{
+	struct iommufd_ctx *ctx = ifd_ctx_new(file);
+
+	if (!ctx)
+		return -ENOMEM;
 	/* replaces the miscdevice pointer misc_open() left there */
 	file->private_data = ctx;
 	return 0;
 }
 
 /*
- * Last close: no ioctl can run any more. Later slices keep the context
- * alive past this point while devices hold it (a kref then).
+ * Last reference of the file: no ioctl runs and no device or access is
+ * bound any more (each held the file), so only what userspace made is
+ * left: IOASes and HWPTs.
  */
 static int ifd_fops_release(struct inode *inode, struct file *file)
 {
 	struct iommufd_ctx *ctx = file->private_data;
 
 	ifd_obj_destroy_all(ctx);
+	WARN_ON_ONCE(!xa_empty(&ctx->groups));
+	xa_destroy(&ctx->groups);
+	mutex_destroy(&ctx->groups_lock);
 	xa_destroy(&ctx->objects);
 	kfree(ctx);
 	return 0;
@@ -185,6 +212,89 @@ static const struct file_operations ifd_fops = {
 	.unlocked_ioctl = ifd_fops_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
+
+/*
+ * A context on an anonymous file, as an open of /dev/iommu would give:
+ * for the KUnit suites, which have no file system to open it from.
+ */
+struct file *ifd_ctx_file_new(void)
+{
+	struct iommufd_ctx *ctx = ifd_ctx_new(NULL);
+	struct file *file;
+
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	file = anon_inode_getfile("[iommufd]", &ifd_fops, ctx, O_RDWR);
+	if (IS_ERR(file)) {
+		mutex_destroy(&ctx->groups_lock);
+		kfree(ctx);
+		return file;
+	}
+	ctx->file = file;
+	return file;
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_ctx_file_new);
+
+/**
+ * iommufd_ctx_get - take one more reference of a context
+ * @ictx: a context the caller holds a reference of already
+ */
+void iommufd_ctx_get(struct iommufd_ctx *ictx)
+{
+	get_file(ictx->file);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_ctx_get, IOMMUFD);
+
+/**
+ * iommufd_ctx_from_file - the context of an open /dev/iommu
+ * @file: the file; the caller keeps its own reference of it
+ *
+ * Return: the context with a reference for the caller (drop it with
+ * iommufd_ctx_put()), ERR_PTR(-EBADFD) if @file is not /dev/iommu.
+ */
+struct iommufd_ctx *iommufd_ctx_from_file(struct file *file)
+{
+	struct iommufd_ctx *ctx;
+
+	if (file->f_op != &ifd_fops)
+		return ERR_PTR(-EBADFD);
+	ctx = file->private_data;
+	iommufd_ctx_get(ctx);
+	return ctx;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_ctx_from_file, IOMMUFD);
+
+/**
+ * iommufd_ctx_from_fd - the context of a file descriptor of /dev/iommu
+ * @fd: a descriptor of the calling process
+ *
+ * Return: the context with a reference for the caller, ERR_PTR(-EBADF)
+ * for a closed descriptor, ERR_PTR(-EBADFD) for another kind of file.
+ */
+struct iommufd_ctx *iommufd_ctx_from_fd(int fd)
+{
+	struct file *file = fget(fd);
+
+	if (!file)
+		return ERR_PTR(-EBADF);
+	if (file->f_op != &ifd_fops) {
+		fput(file);
+		return ERR_PTR(-EBADFD);
+	}
+	/* the reference fget() took is the caller's */
+	return file->private_data;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_ctx_from_fd, IOMMUFD);
+
+/**
+ * iommufd_ctx_put - drop a reference of a context
+ * @ictx: the context
+ */
+void iommufd_ctx_put(struct iommufd_ctx *ictx)
+{
+	fput(ictx->file);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_ctx_put, IOMMUFD);
 
 static struct miscdevice ifd_misc = {
 	.minor = MISC_DYNAMIC_MINOR,

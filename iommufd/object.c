@@ -19,6 +19,9 @@
 static void (*const ifd_destroy_ops[IFD_OBJ_MAX])(struct ifd_obj *obj) = {
 	[IFD_OBJ_IOAS] = ifd_ioas_destroy,
 	[IFD_OBJ_HWPT_PAGING] = ifd_hwpt_paging_destroy,
+	[IFD_OBJ_HWPT_NESTED] = ifd_hwpt_nested_destroy,
+	[IFD_OBJ_DEVICE] = ifd_device_destroy,
+	[IFD_OBJ_ACCESS] = ifd_access_destroy,
 };
 
 struct ifd_obj *ifd_obj_reserve(struct iommufd_ctx *ctx, size_t size,
@@ -67,6 +70,23 @@ void ifd_obj_abort_destroy(struct iommufd_ctx *ctx, struct ifd_obj *obj)
 }
 
 /*
+ * Take a "users" and a "shortterm" reference of @obj, unless it is being
+ * destroyed. Under xa_lock(ctx->objects), or with a reference held some
+ * other way that keeps the memory alive.
+ */
+bool ifd_obj_lock(struct ifd_obj *obj)
+{
+	/* users reaches 0 only in a destroy, which unpublishes right after */
+	if (!refcount_inc_not_zero(&obj->users))
+		return false;
+	if (!refcount_inc_not_zero(&obj->shortterm)) {
+		refcount_dec(&obj->users);
+		return false;
+	}
+	return true;
+}
+
+/*
  * Look @id up for the duration of an ioctl. -ENOENT when absent, still
  * reserved, being destroyed or of another type than @type.
  */
@@ -77,20 +97,11 @@ struct ifd_obj *ifd_obj_get(struct iommufd_ctx *ctx, u32 id,
 
 	xa_lock(&ctx->objects);
 	obj = xa_load(&ctx->objects, id);
-	if (!obj || (type != IFD_OBJ_ANY && obj->type != type))
-		goto absent;
-	/* users reaches 0 only in DESTROY, which unpublishes right after */
-	if (!refcount_inc_not_zero(&obj->users))
-		goto absent;
-	if (!refcount_inc_not_zero(&obj->shortterm)) {
-		refcount_dec(&obj->users);
-		goto absent;
-	}
+	if (!obj || (type != IFD_OBJ_ANY && obj->type != type) ||
+	    !ifd_obj_lock(obj))
+		obj = ERR_PTR(-ENOENT);
 	xa_unlock(&ctx->objects);
 	return obj;
-absent:
-	xa_unlock(&ctx->objects);
-	return ERR_PTR(-ENOENT);
 }
 
 void ifd_obj_put(struct iommufd_ctx *ctx, struct ifd_obj *obj)
@@ -107,6 +118,23 @@ static void ifd_obj_free(struct ifd_obj *obj)
 	kfree(obj);
 }
 
+/* Unpublished (xa_lock held): the compat slot must not point at it. */
+static void ifd_obj_forget(struct iommufd_ctx *ctx, struct ifd_obj *obj)
+{
+	if (ctx->vfio_ioas && &ctx->vfio_ioas->obj == obj)
+		ctx->vfio_ioas = NULL;
+}
+
+/* Drop the table's shortterm bias and wait for ioctls still using @obj. */
+static bool ifd_obj_drain(struct iommufd_ctx *ctx, struct ifd_obj *obj)
+{
+	if (refcount_dec_and_test(&obj->shortterm))
+		return true;
+	return wait_event_timeout(ctx->destroy_wait,
+				  !refcount_read(&obj->shortterm),
+				  msecs_to_jiffies(IFD_DESTROY_WAIT_MS));
+}
+
 /*
  * IOMMU_DESTROY: only an object nobody else references goes (-EBUSY
  * otherwise, -ENOENT for an unknown id). Once unpublished, it waits for
@@ -115,7 +143,6 @@ static void ifd_obj_free(struct ifd_obj *obj)
 int ifd_obj_destroy_id(struct iommufd_ctx *ctx, u32 id)
 {
 	struct ifd_obj *obj;
-	long left;
 
 	xa_lock(&ctx->objects);
 	obj = xa_load(&ctx->objects, id);
@@ -128,20 +155,56 @@ int ifd_obj_destroy_id(struct iommufd_ctx *ctx, u32 id)
 		return -EBUSY;
 	}
 	__xa_erase(&ctx->objects, id);
+	ifd_obj_forget(ctx, obj);
 	xa_unlock(&ctx->objects);
 
-	if (!refcount_dec_and_test(&obj->shortterm)) {
-		left = wait_event_timeout(ctx->destroy_wait,
-					  !refcount_read(&obj->shortterm),
-					  msecs_to_jiffies(IFD_DESTROY_WAIT_MS));
-		/* a leaked shortterm ref: keep the memory, never free it */
-		if (WARN_ON(!left))
-			return -EBUSY;
-	}
+	/* a leaked shortterm ref: keep the memory, never free it */
+	if (WARN_ON(!ifd_obj_drain(ctx, obj)))
+		return -EBUSY;
 	ifd_obj_free(obj);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_obj_destroy_id);
+
+/*
+ * Drop a "users" reference of a published @obj (no shortterm one) and, if
+ * only the table's is left, destroy it: an automatic HWPT whose last
+ * device went. Someone else still holding it keeps it in the table.
+ */
+void ifd_obj_put_try_destroy(struct iommufd_ctx *ctx, struct ifd_obj *obj)
+{
+	xa_lock(&ctx->objects);
+	refcount_dec(&obj->users);
+	if (!refcount_dec_if_one(&obj->users)) {
+		xa_unlock(&ctx->objects);
+		return;
+	}
+	__xa_erase(&ctx->objects, obj->id);
+	ifd_obj_forget(ctx, obj);
+	xa_unlock(&ctx->objects);
+
+	if (WARN_ON(!ifd_obj_drain(ctx, obj)))
+		return;
+	ifd_obj_free(obj);
+}
+
+/*
+ * The kernel owner of a DEVICE or ACCESS object lets it go: unpublish it
+ * (lookups fail from now on), wait for the ioctls that still use it, then
+ * destroy it. Its users are the table and the owner only by then.
+ */
+void ifd_obj_destroy_owned(struct iommufd_ctx *ctx, struct ifd_obj *obj)
+{
+	xa_lock(&ctx->objects);
+	__xa_erase(&ctx->objects, obj->id);
+	xa_unlock(&ctx->objects);
+
+	/* an ioctl holds it only for a moment: wait as long as it takes */
+	if (!refcount_dec_and_test(&obj->shortterm))
+		wait_event(ctx->destroy_wait, !refcount_read(&obj->shortterm));
+	WARN_ON_ONCE(refcount_read(&obj->users) != 2);
+	ifd_obj_free(obj);
+}
 
 /*
  * Close of the file: no ioctl runs any more. Objects referenced by other

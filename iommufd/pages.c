@@ -6,10 +6,15 @@
  * pin engine (pinrun/), charging it in the mode chosen at MAP time; every
  * area of it, in any IOAS, then maps into any number of domains from that
  * store: no GUP and no charge per domain or per COPY.
+ *
+ * Accesses (emulated devices) pin page ranges of an area: taken from the
+ * store when it is pinned (consistent with what the domains map), else
+ * pinned and charged on their own, just those pages, as upstream does.
  */
 #include <kunit/visibility.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
@@ -153,6 +158,16 @@ int ifd_pages_pin(struct ifd_pages *pages)
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_pages_pin);
 
+static void ifd_pages_unpin_locked(struct ifd_pages *pages)
+{
+	lockdep_assert_held(&pages->mutex);
+	if (!WARN_ON_ONCE(!pages->pin_users) && !--pages->pin_users) {
+		pinrun_release(&pages->runs, pages->writable);
+		pinrun_account(&pages->own, -pages->charged);
+		pages->charged = 0;
+	}
+}
+
 /*
  * Drop a pin user. The last one unpins and refunds: by then every domain
  * had the pages unmapped and its IOTLB flushed.
@@ -160,11 +175,7 @@ EXPORT_SYMBOL_IF_KUNIT(ifd_pages_pin);
 void ifd_pages_unpin(struct ifd_pages *pages)
 {
 	mutex_lock(&pages->mutex);
-	if (!WARN_ON_ONCE(!pages->pin_users) && !--pages->pin_users) {
-		pinrun_release(&pages->runs, pages->writable);
-		pinrun_account(&pages->own, -pages->charged);
-		pages->charged = 0;
-	}
+	ifd_pages_unpin_locked(pages);
 	mutex_unlock(&pages->mutex);
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_pages_unpin);
@@ -233,3 +244,321 @@ void ifd_pages_unfill(struct iommu_domain *domain, unsigned long iova,
 	pinrun_domain_unmap(domain, iova, length);
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_pages_unfill);
+
+/* Collects the struct pages of a window of a store, page by page. */
+struct ifd_page_sink {
+	struct pinrun_sink sink;
+	struct page **out;
+};
+
+static int ifd_page_sink_map(struct pinrun_sink *sink, dma_addr_t iova,
+			     size_t len, struct scatterlist *sgl,
+			     unsigned int nents, phys_addr_t phys)
+{
+	struct ifd_page_sink *ps = container_of(sink, struct ifd_page_sink,
+						sink);
+
+	/* a "small" sink gets one page at a time, by address */
+	*ps->out++ = pfn_to_page(PHYS_PFN(phys));
+	return 0;
+}
+
+/* Pages [@first, @first + @n) of @store into @out (the store is pinned). */
+static int ifd_store_pages(struct pinrun_store *store, unsigned long first,
+			   unsigned long n, struct page **out)
+{
+	struct ifd_page_sink ps = {
+		.sink = { .map = ifd_page_sink_map, .small = true },
+		.out = out,
+	};
+	struct pinrun_batch b;
+	struct pinrun_cursor c;
+	int ret;
+
+	pinrun_cursor_init(&c, 0);
+	ret = pinrun_cursor_seek(&c, store, first, n);
+	if (ret)
+		return ret;
+	pinrun_batch_init(&b);
+	ret = pinrun_flush(store, &c, true, &b, &ps.sink);
+	pinrun_batch_fini(&b);
+	return ret;
+}
+
+/*
+ * Pin pages [@first, @first + @n) of @pages on their own into @runs and
+ * charge them; all or nothing. Returns the pages charged, or an errno:
+ * -EFAULT (or GUP's) for memory that cannot be pinned, -ENOMEM above
+ * RLIMIT_MEMLOCK.
+ */
+static long ifd_pages_pin_range(struct ifd_pages *pages, unsigned long first,
+				unsigned long n, struct pinrun_store *runs)
+{
+	long charged = 0, got, acct;
+	struct pinrun_batch b;
+	unsigned long done = 0;
+	int ret;
+
+	pinrun_batch_init(&b);
+	while (done < n) {
+		got = pinrun_pin_chunk(pages->own.mm,
+				       pages->uva + ((first + done) << PAGE_SHIFT),
+				       min(n - done, (unsigned long)b.page_cap),
+				       pages->writable, false, runs, &b, &acct);
+		if (got < 0) {
+			ret = got;
+			goto err_release;
+		}
+		ret = pinrun_account(&pages->own, acct);
+		if (ret)
+			goto err_release;
+		charged += acct;
+		done += got;
+	}
+	pinrun_batch_fini(&b);
+	return charged;
+
+err_release:
+	pinrun_release(runs, false);
+	pinrun_account(&pages->own, -charged);
+	pinrun_batch_fini(&b);
+	return ret;
+}
+
+/*
+ * One range of an area pinned by accesses; pin calls for exactly this
+ * range share it (upstream's rule: unpin exactly what was pinned).
+ */
+struct ifd_apin {
+	struct interval_tree_node node;	/* page indexes in the pages */
+	unsigned int users;		/* pin calls not unpinned yet */
+	bool own;			/* pins in @runs; else a store pin */
+	struct pinrun_store runs;
+	long charged;			/* pages of @runs charged */
+	struct page *pages[];
+};
+
+static struct ifd_apin *ifd_apin_find(struct ifd_area *area,
+				      unsigned long first, unsigned long last)
+{
+	struct interval_tree_node *n;
+
+	for (n = interval_tree_iter_first(&area->apins, first, last); n;
+	     n = interval_tree_iter_next(n, first, last))
+		if (n->start == first && n->last == last)
+			return container_of(n, struct ifd_apin, node);
+	return NULL;
+}
+
+static void ifd_apin_free(struct ifd_area *area, struct ifd_apin *ap)
+{
+	struct ifd_pages *pages = area->pages;
+
+	lockdep_assert_held(&pages->mutex);
+	interval_tree_remove(&ap->node, &area->apins);
+	if (ap->own) {
+		pinrun_release(&ap->runs, pages->writable);
+		pinrun_account(&pages->own, -ap->charged);
+	} else {
+		ifd_pages_unpin_locked(pages);
+	}
+	kvfree(ap);
+}
+
+/*
+ * An access pins pages [@first, @last] (indexes in the area's pages) and
+ * gets their struct pages in @out. The caller holds iova.rwsem for read
+ * and checked the area is open to accesses. Errors: -ENOMEM, and those
+ * of pinning on its own (-EFAULT, -ENOMEM above RLIMIT_MEMLOCK).
+ */
+int ifd_area_access_pin(struct ifd_area *area, unsigned long first,
+			unsigned long last, struct page **out)
+{
+	struct ifd_pages *pages = area->pages;
+	unsigned long n = last - first + 1;
+	struct ifd_apin *ap;
+	long charged;
+	int ret = 0;
+
+	mutex_lock(&pages->mutex);
+	ap = ifd_apin_find(area, first, last);
+	if (ap) {
+		ap->users++;
+		goto out_copy;
+	}
+	ap = kvzalloc(struct_size(ap, pages, n), GFP_KERNEL_ACCOUNT);
+	if (!ap) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	pinrun_store_init(&ap->runs);
+	if (pages->pin_users) {
+		/* pinned already: the very pages the domains map */
+		ret = ifd_store_pages(&pages->runs, first, n, ap->pages);
+		if (ret)
+			goto err_free;
+		pages->pin_users++;
+	} else {
+		charged = ifd_pages_pin_range(pages, first, n, &ap->runs);
+		if (charged < 0) {
+			ret = charged;
+			goto err_free;
+		}
+		ap->own = true;
+		ap->charged = charged;
+		ret = ifd_store_pages(&ap->runs, 0, n, ap->pages);
+		if (WARN_ON_ONCE(ret)) {
+			pinrun_release(&ap->runs, false);
+			pinrun_account(&pages->own, -charged);
+			goto err_free;
+		}
+	}
+	ap->node.start = first;
+	ap->node.last = last;
+	ap->users = 1;
+	interval_tree_insert(&ap->node, &area->apins);
+out_copy:
+	area->num_accesses++;
+	memcpy(out, ap->pages, n * sizeof(*out));
+	goto out_unlock;
+
+err_free:
+	kvfree(ap);
+out_unlock:
+	mutex_unlock(&pages->mutex);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_area_access_pin);
+
+/* Undo one ifd_area_access_pin() of exactly [@first, @last]. */
+void ifd_area_access_unpin(struct ifd_area *area, unsigned long first,
+			   unsigned long last)
+{
+	struct ifd_pages *pages = area->pages;
+	struct ifd_apin *ap;
+
+	mutex_lock(&pages->mutex);
+	ap = ifd_apin_find(area, first, last);
+	/* a driver unpinning what it never pinned */
+	if (WARN_ON_ONCE(!ap))
+		goto out_unlock;
+	area->num_accesses--;
+	if (!--ap->users)
+		ifd_apin_free(area, ap);
+out_unlock:
+	mutex_unlock(&pages->mutex);
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_area_access_unpin);
+
+/* The area goes with pins left (a driver that never unpinned): drop them. */
+void ifd_area_access_release_all(struct ifd_area *area)
+{
+	struct interval_tree_node *n;
+
+	if (!area->num_accesses)
+		return;
+	mutex_lock(&area->pages->mutex);
+	while ((n = interval_tree_iter_first(&area->apins, 0, ULONG_MAX)))
+		ifd_apin_free(area, container_of(n, struct ifd_apin, node));
+	area->num_accesses = 0;
+	mutex_unlock(&area->pages->mutex);
+}
+
+/* Copy between @data and @n pages from byte @off of the first one. */
+static void ifd_copy_pages(struct page **pg, unsigned long n,
+			   unsigned long off, void *data, unsigned long length,
+			   bool write)
+{
+	unsigned long i, bytes;
+
+	for (i = 0; i < n && length; i++) {
+		bytes = min(length, PAGE_SIZE - off);
+		if (write)
+			memcpy_to_page(pg[i], off, data, bytes);
+		else
+			memcpy_from_page(data, pg[i], off, bytes);
+		data += bytes;
+		length -= bytes;
+		off = 0;
+	}
+}
+
+/* GUP a few pages of the MAP caller's memory for a copy (not charged). */
+static long ifd_pages_gup(struct ifd_pages *pages, unsigned long idx,
+			  unsigned long n, struct page **pg, bool write)
+{
+	struct mm_struct *mm = pages->own.mm;
+	long got;
+
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	mmap_read_lock(mm);
+	got = pin_user_pages_remote(mm, pages->uva + (idx << PAGE_SHIFT), n,
+				    write ? FOLL_WRITE : 0, pg, NULL);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	if (!got)
+		return -EFAULT;
+	return got;
+}
+
+#define IFD_RW_BATCH	(PAGE_SIZE / sizeof(struct page *))
+
+/*
+ * Copy @length bytes at byte @start_byte of @pages to (@write) or from
+ * @data, for an access. From the pinned store when there is one (what
+ * the devices see), else through short-lived pins of the user memory.
+ * -EPERM writing read-only memory, -EFAULT for memory GUP refuses.
+ */
+int ifd_pages_rw(struct ifd_pages *pages, unsigned long start_byte,
+		 void *data, unsigned long length, bool write)
+{
+	unsigned long idx = start_byte >> PAGE_SHIFT, off = start_byte % PAGE_SIZE;
+	unsigned long left = DIV_ROUND_UP(off + length, PAGE_SIZE), n, bytes;
+	struct page **pg;
+	bool stored;
+	long got;
+	int ret = 0;
+
+	if (write && !pages->writable)
+		return -EPERM;
+	pg = kmalloc_array(min(left, IFD_RW_BATCH), sizeof(*pg), GFP_KERNEL);
+	if (!pg)
+		return -ENOMEM;
+
+	mutex_lock(&pages->mutex);
+	stored = pages->pin_users;
+	if (stored)
+		pages->pin_users++;
+	mutex_unlock(&pages->mutex);
+
+	while (left) {
+		n = min(left, IFD_RW_BATCH);
+		if (stored) {
+			ret = ifd_store_pages(&pages->runs, idx, n, pg);
+			if (ret)
+				break;
+			got = n;
+		} else {
+			got = ifd_pages_gup(pages, idx, n, pg, write);
+			if (got < 0) {
+				ret = got;
+				break;
+			}
+		}
+		bytes = min(length, ((unsigned long)got << PAGE_SHIFT) - off);
+		ifd_copy_pages(pg, got, off, data, bytes, write);
+		if (!stored)
+			unpin_user_pages_dirty_lock(pg, got, write);
+		data += bytes;
+		length -= bytes;
+		idx += got;
+		left -= got;
+		off = 0;
+	}
+	if (stored)
+		ifd_pages_unpin(pages);
+	kfree(pg);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_pages_rw);

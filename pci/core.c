@@ -694,9 +694,11 @@ static int dev_set_pm_get(struct vfio_device_set *dev_set)
 }
 
 /*
- * A member may join a hot reset if the user proved it owns it (it is
- * in one of @files) and BAR access to it can be stopped now: taking
- * several memory_locks could deadlock, so only try, and back off.
+ * A member may join a hot reset if the user proved it owns it and BAR
+ * access to it can be stopped now: taking several memory_locks could
+ * deadlock, so only try, and back off. Proof is one of the group @files
+ * holding it, or, for a cdev user (@ictx), being bound to the user's
+ * iommufd or sitting in an IOMMU group it owns through another device.
  */
 static bool vdev_in_files(struct vfio_pci_core_device *vdev,
 			  struct file **files, unsigned int nfiles)
@@ -709,10 +711,24 @@ static bool vdev_in_files(struct vfio_pci_core_device *vdev,
 	return false;
 }
 
-static int hot_reset_claim(struct vfio_pci_core_device *vdev,
-			   struct file **files, unsigned int nfiles)
+static bool hot_reset_owned(struct vfio_pci_core_device *vdev,
+			    struct file **files, unsigned int nfiles,
+			    struct iommufd_ctx *ictx)
 {
-	if (!files || !vdev_in_files(vdev, files, nfiles))
+	int id;
+
+	if (ictx) {
+		id = vfio_iommufd_get_dev_id(&vdev->vdev, ictx);
+		return id > 0 || id == -ENOENT;
+	}
+	return files && vdev_in_files(vdev, files, nfiles);
+}
+
+static int hot_reset_claim(struct vfio_pci_core_device *vdev,
+			   struct file **files, unsigned int nfiles,
+			   struct iommufd_ctx *ictx)
+{
+	if (!hot_reset_owned(vdev, files, nfiles, ictx))
 		return -EINVAL;
 	if (!down_write_trylock(&vdev->memory_lock))
 		return -EBUSY;
@@ -721,12 +737,13 @@ static int hot_reset_claim(struct vfio_pci_core_device *vdev,
 }
 
 /*
- * VFIO_DEVICE_PCI_HOT_RESET: every member of the dev_set must belong to
- * one of the group @files the user passed, proving it owns them all.
- * With no files (the cdev path) ownership cannot be proven yet.
+ * VFIO_DEVICE_PCI_HOT_RESET: the user must own every member of the
+ * dev_set, through the group @files it passed or (cdev path, no files)
+ * through its iommufd @ictx.
  */
 int vfio_pci_dev_set_hot_reset(struct vfio_pci_core_device *vdev,
-			       struct file **files, unsigned int nfiles)
+			       struct file **files, unsigned int nfiles,
+			       struct iommufd_ctx *ictx)
 {
 	struct vfio_device_set *dev_set = vdev->vdev.dev_set;
 	struct vfio_pci_core_device *cur;
@@ -744,7 +761,7 @@ int vfio_pci_dev_set_hot_reset(struct vfio_pci_core_device *vdev,
 	}
 
 	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
-		ret = hot_reset_claim(cur, files, nfiles);
+		ret = hot_reset_claim(cur, files, nfiles, ictx);
 		if (ret)
 			break;
 		claimed++;

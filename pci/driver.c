@@ -93,7 +93,10 @@ static int vfio_pci_open_device(struct vfio_device *core_vdev)
 	return ret;
 }
 
-/* vfio-pci adds nothing but IGD regions to what vfio-pci-core does. */
+/*
+ * vfio-pci adds nothing but IGD regions to what vfio-pci-core does; the
+ * device cdev binds the PCI device itself to an iommufd.
+ */
 static const struct vfio_device_ops vfio_pci_ops = {
 	.name = "vfio-pci",
 	.init = vfio_pci_core_init_dev, .release = vfio_pci_core_release_dev,
@@ -104,6 +107,10 @@ static const struct vfio_device_ops vfio_pci_ops = {
 	.read = vfio_pci_core_read, .write = vfio_pci_core_write,
 	.mmap = vfio_pci_core_mmap,
 	.request = vfio_pci_core_request, .match = vfio_pci_core_match,
+	.bind_iommufd = vfio_iommufd_physical_bind,
+	.unbind_iommufd = vfio_iommufd_physical_unbind,
+	.attach_ioas = vfio_iommufd_physical_attach_ioas,
+	.detach_ioas = vfio_iommufd_physical_detach_ioas,
 };
 
 /* Waits until no user holds the device. */

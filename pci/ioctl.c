@@ -416,32 +416,62 @@ static int count_peer(struct pci_dev *pdev, void *data)
 	return 0;
 }
 
+/*
+ * @ictx: set for a cdev-opened caller: entries name devices by their id
+ * in the caller's iommufd (VFIO_PCI_HOT_RESET_FLAG_DEV_ID) instead of
+ * by group, and @flags loses DEV_ID_OWNED at the first one it does not
+ * own. Runs under the dev_set lock, which keeps the bindings stable.
+ */
 struct peer_fill {
 	struct vfio_pci_dependent_device *devices;
 	unsigned int max;
 	unsigned int n;
+	struct vfio_device_set *dev_set;
+	struct iommufd_ctx *ictx;
+	u32 flags;
 };
+
+/* A peer outside the dev_set is not ours, so not the caller's either. */
+static u32 peer_devid(struct peer_fill *fill, struct pci_dev *pdev)
+{
+	struct vfio_device *peer;
+	int id;
+
+	peer = vfio_find_device_in_devset(fill->dev_set, &pdev->dev);
+	id = peer ? vfio_iommufd_get_dev_id(peer, fill->ictx) : -ENODEV;
+	if (id > 0)
+		return id;
+	if (id == -ENOENT)
+		return VFIO_PCI_DEVID_OWNED;
+	fill->flags &= ~VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
+	return VFIO_PCI_DEVID_NOT_OWNED;
+}
 
 static int fill_peer(struct pci_dev *pdev, void *data)
 {
 	struct peer_fill *fill = data;
+	struct vfio_pci_dependent_device *dep;
 	struct iommu_group *group;
 
 	/* More functions than we counted: the topology changed. */
 	if (fill->n >= fill->max)
 		return -EAGAIN;
-	/* A function without isolation cannot be reset by a user. */
-	group = iommu_group_get(&pdev->dev);
-	if (!group)
-		return -EPERM;
 
-	fill->devices[fill->n++] = (struct vfio_pci_dependent_device) {
-		.group_id = iommu_group_id(group),
-		.segment = pci_domain_nr(pdev->bus),
-		.bus = pdev->bus->number,
-		.devfn = pdev->devfn,
-	};
-	iommu_group_put(group);
+	dep = &fill->devices[fill->n];
+	if (fill->ictx) {
+		dep->devid = peer_devid(fill, pdev);
+	} else {
+		/* A function without isolation cannot be reset by a user. */
+		group = iommu_group_get(&pdev->dev);
+		if (!group)
+			return -EPERM;
+		dep->group_id = iommu_group_id(group);
+		iommu_group_put(group);
+	}
+	dep->segment = pci_domain_nr(pdev->bus);
+	dep->bus = pdev->bus->number;
+	dep->devfn = pdev->devfn;
+	fill->n++;
 	return 0;
 }
 
@@ -482,11 +512,15 @@ static int vfio_pci_get_hot_reset_info(struct vfio_pci_core_device *vdev,
 	if (!fill.devices)
 		return -ENOMEM;
 	fill.max = count;
+	fill.dev_set = vdev->vdev.dev_set;
 
-	/*
-	 * Cdev-opened devices report device ids and ownership upstream;
-	 * until the core exports the iommufd lookups they get group ids.
-	 */
+	/* Cdev-opened: device ids in the caller's iommufd, and ownership. */
+	if (vfio_device_cdev_opened(&vdev->vdev)) {
+		fill.ictx = vfio_iommufd_device_ictx(&vdev->vdev);
+		fill.flags = VFIO_PCI_HOT_RESET_FLAG_DEV_ID |
+			     VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
+	}
+
 	mutex_lock(&vdev->vdev.dev_set->lock);
 	ret = vfio_pci_walk_reset_peers(vdev->pdev, slot, fill_peer, &fill);
 	mutex_unlock(&vdev->vdev.dev_set->lock);
@@ -499,6 +533,7 @@ static int vfio_pci_get_hot_reset_info(struct vfio_pci_core_device *vdev,
 		goto out_free;
 	}
 	hdr->count = fill.n;
+	hdr->flags = fill.flags;
 	if (copy_to_user(arg, hdr, minsz))
 		ret = -EFAULT;
 
@@ -550,7 +585,7 @@ static int hot_reset_with_groups(struct vfio_pci_core_device *vdev,
 	}
 
 	if (!ret)
-		ret = vfio_pci_dev_set_hot_reset(vdev, files, nfds);
+		ret = vfio_pci_dev_set_hot_reset(vdev, files, nfds, NULL);
 
 	while (i--)
 		fput(files[i]);
@@ -577,7 +612,9 @@ static int vfio_pci_hot_reset(struct vfio_pci_core_device *vdev,
 
 	if (hdr->count)
 		return hot_reset_with_groups(vdev, uarg, hdr->count, slot);
-	return vfio_pci_dev_set_hot_reset(vdev, NULL, 0);
+	/* The cdev user proves ownership through its iommufd instead. */
+	return vfio_pci_dev_set_hot_reset(vdev, NULL, 0,
+					  vfio_iommufd_device_ictx(&vdev->vdev));
 }
 
 static int vfio_pci_ioeventfd_ioctl(struct vfio_pci_core_device *vdev,

@@ -102,7 +102,8 @@ int vfio_pci_eventfd_replace_locked(struct vfio_pci_core_device *vdev,
 				    struct eventfd_ctx *ctx);
 bool vfio_pci_eventfd_signal(struct vfio_pci_eventfd __rcu **slot);
 int vfio_pci_dev_set_hot_reset(struct vfio_pci_core_device *vdev,
-			       struct file **group_files, unsigned int nfiles);
+			       struct file **group_files, unsigned int nfiles,
+			       struct iommufd_ctx *ictx);
 typedef int (*vfio_pci_peer_fn)(struct pci_dev *pdev, void *data);
 int vfio_pci_walk_reset_peers(struct pci_dev *pdev, bool slot,
 			      vfio_pci_peer_fn fn, void *data);

@@ -78,13 +78,20 @@ struct vfio_device {
 	 * drivers can zap all user mappings with unmap_mapping_range().
 	 */
 	struct inode *inode;
+	/*
+	 * /dev/vfio/devices/vfioN: added by the core with the class device
+	 * (devt set) unless the device is noiommu or its driver lacks the
+	 * iommufd ops; its open hands out unbound fds of the cdev frontend.
+	 */
+	struct cdev cdev;
 	/* Frontend state, opaque to the core. */
 	struct vfio_group *group;		/* group module */
 	struct list_head group_next;		/* under group->device_lock */
-	struct cdev cdev;			/* cdev module */
+	/* iommufd binding: under dev_set->lock (vfio_iommufd_* helpers). */
 	struct iommufd_device *iommufd_device;
 	struct iommufd_access *iommufd_access;
 	u8 iommufd_attached:1;
+	/* Opened through the cdev (bound); under dev_set->lock. */
 	u8 cdev_opened:1;
 	/* Core: drops the reference on kvm; under dev_set->lock. */
 	void (*put_kvm)(struct kvm *kvm);
@@ -94,6 +101,11 @@ struct vfio_device {
 	struct list_head reg_next;
 	/* Frontends with seq <= fe_seq have seen device_add; registry lock. */
 	u64 fe_seq;
+	/*
+	 * Blocks held by an exclusive frontend (a cdev bind), see
+	 * vfio_device_block_frontends(); under the registry lock.
+	 */
+	unsigned int fe_blocked;
 	/* The open that attached DMA; pin/rw go through it. Set and cleared
 	 * under dev_set->lock, stable while open_count > 0.
 	 */
@@ -200,6 +212,42 @@ int vfio_register_emulated_iommu_dev(struct vfio_device *vdev);
 /* Waits until no user holds the device; asks them through ops->request. */
 void vfio_unregister_group_dev(struct vfio_device *vdev);
 
+/*
+ * The iommufd helpers for vfio_device_ops (the cdev path), exported by
+ * vfio.ko like upstream's. Physical devices (vfio_register_group_dev)
+ * bind their struct device to the iommufd; emulated ones
+ * (vfio_register_emulated_iommu_dev) get an iommufd access and do DMA
+ * through vfio_pin_pages()/vfio_dma_rw(). The core calls bind, unbind,
+ * attach_ioas and detach_ioas with dev_set->lock held. Built without
+ * iommufd.ko (CONFIG_VFIO_OOT_IOMMUFD=n), bind answers -EOPNOTSUPP and
+ * no device gets a cdev.
+ */
+int vfio_iommufd_physical_bind(struct vfio_device *vdev,
+			       struct iommufd_ctx *ictx, u32 *out_device_id);
+void vfio_iommufd_physical_unbind(struct vfio_device *vdev);
+int vfio_iommufd_physical_attach_ioas(struct vfio_device *vdev, u32 *pt_id);
+void vfio_iommufd_physical_detach_ioas(struct vfio_device *vdev);
+int vfio_iommufd_emulated_bind(struct vfio_device *vdev,
+			       struct iommufd_ctx *ictx, u32 *out_device_id);
+void vfio_iommufd_emulated_unbind(struct vfio_device *vdev);
+int vfio_iommufd_emulated_attach_ioas(struct vfio_device *vdev, u32 *pt_id);
+void vfio_iommufd_emulated_detach_ioas(struct vfio_device *vdev);
+/* The context a cdev-opened device is bound to, or NULL. */
+struct iommufd_ctx *vfio_iommufd_device_ictx(struct vfio_device *vdev);
+/*
+ * @vdev's device id in @ictx when bound to it; -ENOENT when not bound
+ * but its IOMMU group has a device bound to @ictx (owned, no id);
+ * -ENODEV (or another -errno) when @ictx does not own it.
+ */
+int vfio_iommufd_get_dev_id(struct vfio_device *vdev,
+			    struct iommufd_ctx *ictx);
+
+/* Whether the device is open through its cdev (a bound fd). */
+static inline bool vfio_device_cdev_opened(struct vfio_device *vdev)
+{
+	return vdev->cdev_opened;
+}
+
 /* A growing buffer of capability headers, linked through ->next. */
 struct vfio_info_cap {
 	struct vfio_info_cap_header *buf;
@@ -260,14 +308,26 @@ bool vfio_file_has_dev(struct file *file, struct vfio_device *vdev);
  * it calls vfio_device_open_file() (that would invert the order).
  *
  * @owner: pinned by the core for as long as a df using these ops lives
+ * @exclusive: the device opens through one df only (the cdev path): a
+ *	second open fails with -EINVAL instead of sharing the first
  * @get_kvm: optional; on first open take the KVM reference by calling
  *	vfio_device_hold_kvm() while holding the lock that keeps the
  *	frontend's kvm pointer valid (the one its file_set_kvm takes).
  *	When NULL the core takes the @kvm given to vfio_device_open_file(),
  *	and the caller must keep that struct kvm valid during the call.
+ * @ioctl: optional; the frontend's own device ioctls
+ *	(VFIO_DEVICE_BIND_IOMMUFD, even on an fd without access yet, and
+ *	VFIO_DEVICE_ATTACH/DETACH_IOMMUFD_PT), called after the core copied
+ *	the mandatory part of the argument to @karg and checked argsz and
+ *	flags. Without it BIND is -EINVAL ("only for cdev fds", as
+ *	upstream) and ATTACH/DETACH go to the driver's ioctl. No core lock
+ *	is held.
+ * @release: optional; the df is about to be freed (its fd is closed and,
+ *	if it opened the device, the open is undone). No core lock held.
  */
 struct vfio_device_attach_ops {
 	struct module *owner;
+	bool exclusive;
 	int (*attach)(struct vfio_device_file *df);
 	void (*detach)(struct vfio_device_file *df);
 	void (*get_kvm)(struct vfio_device_file *df);
@@ -277,6 +337,9 @@ struct vfio_device_attach_ops {
 			    int npage);
 	int (*dma_rw)(struct vfio_device_file *df, dma_addr_t iova,
 		      void *data, size_t len, bool write);
+	long (*ioctl)(struct vfio_device_file *df, unsigned int cmd,
+		      void *karg, void __user *uarg);
+	void (*release)(struct vfio_device_file *df);
 };
 
 /* One open of a device: the private data of a device fd. */
@@ -287,7 +350,11 @@ struct vfio_device_file {
 	spinlock_t kvm_ref_lock;	/* protects kvm */
 	struct kvm *kvm;
 	bool access_granted;		/* device ioctls allowed */
-	u32 devid;			/* cdev: iommufd device id */
+	/* cdev: the bound iommufd and the device's id in it; set by BIND
+	 * under dev_set->lock, stable once access is granted.
+	 */
+	struct iommufd_ctx *iommufd;
+	u32 devid;
 };
 
 /*
@@ -303,6 +370,18 @@ struct vfio_device_file {
  * file_is_mine is called under rcu_read_lock() and must not sleep; the
  * other file_* hooks run with the frontend's module pinned and may sleep.
  * The file_* hooks answer the vfio_file_* API for the frontend's files.
+ *
+ * @cdev_attach_ops: the one frontend that serves /dev/vfio/devices/vfioN
+ *	sets it: opening the node makes an unbound fd with these ops (only
+ *	their ioctl hook runs until the frontend grants access). The core
+ *	loads module "vfio_cdev" when no frontend offers them.
+ * @block_device, @unblock_device: another frontend hands @vdev out
+ *	exclusively (vfio_device_block_frontends()). block fails (-EBUSY)
+ *	if this frontend has the device in use, else this frontend stops
+ *	handing it out until as many unblocks came. Called under the
+ *	registry lock for devices this frontend knows. Blocks taken before
+ *	this frontend saw the device are in vdev->fe_blocked at device_add
+ *	(and still there at device_remove if never undone).
  */
 struct vfio_frontend_ops {
 	const char *name;
@@ -315,6 +394,9 @@ struct vfio_frontend_ops {
 	bool (*file_enforced_coherent)(struct file *file);
 	void (*file_set_kvm)(struct file *file, struct kvm *kvm);
 	bool (*file_has_dev)(struct file *file, struct vfio_device *vdev);
+	const struct vfio_device_attach_ops *cdev_attach_ops;
+	int (*block_device)(struct vfio_device *vdev);
+	void (*unblock_device)(struct vfio_device *vdev);
 	bool is_group;			/* its files are group fds */
 	struct list_head next;		/* core's list of frontends */
 	u64 seq;			/* core: registration order */
@@ -348,5 +430,31 @@ struct vfio_device *vfio_device_from_file(struct file *file);
  * the device's open period. Needs dev_set->lock; does not sleep.
  */
 void vfio_device_hold_kvm(struct vfio_device *vdev, struct kvm *kvm);
+
+/*
+ * Two-phase files (the cdev path). Opening the node gives an fd whose df
+ * has no access (every ioctl but the frontend's BIND, read, write and
+ * mmap answer -EINVAL). The frontend binds it: with dev_set->lock held,
+ * vfio_df_open_locked() opens the device for @df (first open: attach,
+ * KVM through get_kvm, open_device; -EINVAL if the device is already
+ * open and the ops are exclusive), then vfio_df_grant_access() makes the
+ * fd usable; vfio_df_close_locked() undoes an open that is not granted
+ * yet. The fd's release closes a granted df itself.
+ */
+int vfio_df_open_locked(struct vfio_device_file *df);
+void vfio_df_close_locked(struct vfio_device_file *df);
+void vfio_df_grant_access(struct vfio_device_file *df);
+
+/*
+ * Exclusion between frontends: @self (the cdev frontend, at BIND) asks
+ * every other frontend that knows @vdev to stop handing it out; -EBUSY
+ * (nothing blocked) if one has it in use. Each success needs one
+ * vfio_device_unblock_frontends(). Takes the registry lock: call without
+ * dev_set->lock or any frontend lock.
+ */
+int vfio_device_block_frontends(struct vfio_device *vdev,
+				struct vfio_frontend_ops *self);
+void vfio_device_unblock_frontends(struct vfio_device *vdev,
+				   struct vfio_frontend_ops *self);
 
 #endif /* _VFIO_VFIO_H */

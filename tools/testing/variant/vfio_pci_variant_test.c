@@ -232,10 +232,11 @@ static const struct vfio_device_ops variant_ops = {
 	.mmap = vfio_pci_core_mmap,
 	.request = vfio_pci_core_request,
 	.match = vfio_pci_core_match,
-	/*
-	 * bind_iommufd, unbind_iommufd, attach_ioas and detach_ioas stay
-	 * NULL: this VFIO stack exports no iommufd helpers (yet).
-	 */
+	/* The device cdev path, as upstream variant drivers fill it. */
+	.bind_iommufd = vfio_iommufd_physical_bind,
+	.unbind_iommufd = vfio_iommufd_physical_unbind,
+	.attach_ioas = vfio_iommufd_physical_attach_ioas,
+	.detach_ioas = vfio_iommufd_physical_detach_ioas,
 };
 
 /* Only ever installed to be refused: no get_state, no data size. */

@@ -83,7 +83,7 @@ fi
 vfio_use_stack 2>&1 | grep -v "missing 'System.map'" | sed 's/^/     | /'
 [ "${PIPESTATUS[0]}" = 0 ] || stop "the $stack VFIO stack did not load"
 mods=
-for m in vfio vfio_group vfio_iommu_type1 vfio_pci_core vfio_pci; do
+for m in iommufd vfio vfio_cdev vfio_group vfio_iommu_type1 vfio_pci_core vfio_pci; do
 	[ -d "/sys/module/$m" ] && mods="$mods $m"
 done
 good "loaded:$mods (vfio from $(dirname "$(modinfo -n vfio)"))"

@@ -30,8 +30,8 @@
 #           background, e.g. an unbind that waits for a holder),
 #           t_bg_done NAME SEC (it returned within SEC s; status in
 #           $T_BG_RC), t_bg_alive NAME
-# State:    t_vfio_nodes_ok (/dev/vfio/N and vfio-dev class devices
-#           match the devices bound to vfio-pci)
+# State:    t_vfio_nodes_ok (/dev/vfio/N, vfio-dev class devices and
+#           /dev/vfio/devices/vfioN match the devices bound to vfio-pci)
 
 # The T_* variables are for the tests that source this file; module
 # paths have no blanks.
@@ -80,7 +80,9 @@ intree)
 	T_ORIGIN=kernel
 	;;
 *)
-	T_MODS="vfio vfio_group vfio_iommu_type1 vfio_pci_core vfio_pci"
+	# vfio links against iommufd (as upstream's does on kernels with
+	# IOMMUFD) and soft-depends on vfio_cdev, the device cdev frontend.
+	T_MODS="iommufd vfio vfio_cdev vfio_group vfio_iommu_type1 vfio_pci_core vfio_pci"
 	T_CONTAINER_MOD=vfio_group
 	T_GROUP_MOD=vfio_group
 	T_ORIGIN=updates
@@ -88,7 +90,7 @@ intree)
 esac
 T_MODS_REV=$(for _m in $T_MODS; do echo "$_m"; done | tac | tr '\n' ' ')
 # Every module name of our set, loaded or not, whatever the stack.
-T_OUR_MODS="vfio vfio_group vfio_iommu_type1 vfio_pci_core vfio_pci iommufd"
+T_OUR_MODS="vfio vfio_group vfio_iommu_type1 vfio_pci_core vfio_pci iommufd vfio_cdev"
 # The ones upstream 6.12 also has (kernel/drivers/vfio).
 T_INTREE_MODS="vfio vfio_iommu_type1 vfio_pci_core vfio_pci"
 
@@ -315,7 +317,8 @@ t_bg_done() {
 
 # t_vfio_nodes_ok: the group nodes /dev/vfio/N are exactly the groups of
 # the devices bound to vfio-pci, each such device has its vfio-dev class
-# device, and /dev/vfio/vfio exists while the container module is loaded.
+# device, /dev/vfio/vfio exists while the container module is loaded, and
+# /dev/vfio/devices/vfioN exactly for the class devices with a dev_t.
 t_vfio_nodes_ok() {
 	_nb=$(for _np in /sys/bus/pci/drivers/vfio-pci/????:??:??.?; do
 		[ -e "$_np" ] && echo "${_np##*/}"
@@ -343,6 +346,25 @@ t_vfio_nodes_ok() {
 		t_diag "/dev/vfio/vfio missing"
 		_nok=1
 	fi
+	# Device cdevs: a class device with a dev_t has its node, and no
+	# node outlives its class device (devtmpfs keeps both in step).
+	for _np in /sys/class/vfio-dev/*; do
+		[ -r "$_np/dev" ] || continue
+		_nd=$(cat "$_np/dev")
+		_nd=$(printf '%x:%x' "${_nd%%:*}" "${_nd##*:}")
+		_nn=/dev/vfio/devices/${_np##*/}
+		if [ "$(stat -c '%t:%T' "$_nn" 2>/dev/null)" != "$_nd" ]; then
+			t_diag "$_nn is not the char device $_nd of $_np"
+			_nok=1
+		fi
+	done
+	for _np in /dev/vfio/devices/*; do
+		[ -e "$_np" ] || continue
+		if [ ! -e "/sys/class/vfio-dev/${_np##*/}" ]; then
+			t_diag "stale $_np"
+			_nok=1
+		fi
+	done
 	return $_nok
 }
 

@@ -6,13 +6,18 @@
 #    loaded;
 #  - from nothing loaded, `modprobe vfio-pci` alone brings every module a
 #    client needs (vfio, vfio_group, vfio_iommu_type1, vfio_pci_core,
-#    vfio_pci), all from updates/, and /dev/vfio/vfio
-#    (char 10:196); binding an edu gives /dev/vfio/N;
+#    vfio_pci; for ours also iommufd, which vfio links against as
+#    upstream's does, and vfio_cdev, the device cdev frontend), all from
+#    updates/, and /dev/vfio/vfio (char 10:196); binding an edu gives
+#    /dev/vfio/N and, for ours, /dev/vfio/devices/vfioX (the char device
+#    of its vfio-dev class device, region "vfio-dev");
 #  - rmmod is refused ("in use", module stays, no crash) while a container,
-#    group or device fd is open; with only a group fd open vfio_pci may go
-#    (upstream: the device leaves, the group fd stays valid);
+#    group or device fd is open, vfio_cdev while a cdev fd is open,
+#    iommufd while vfio is loaded; with only a group fd open vfio_pci may
+#    go (upstream: the device leaves, the group fd stays valid); with
+#    vfio_cdev unloaded, opening the cdev loads it;
 #  - with nothing open, rmmod of the set in reverse dependency order
-#    works, the /dev/vfio nodes go away;
+#    works, the /dev/vfio nodes (devices/ included) go away;
 #  - `modprobe -r`: `-r vfio-pci` removes vfio_pci and vfio_pci_core;
 #    `-r vfio-pci vfio_iommu_type1` leaves at most vfio (upstream: nothing;
 #    a TODO records it); `-r vfio_pci vfio_iommu_type1 vfio` leaves
@@ -68,6 +73,22 @@ t_check "binding edu $edu gives /dev/vfio/$grp" test -n "$grp" -a -c "/dev/vfio/
 t_need_hold || t_diag "cannot build vfio_hold"
 t_check "a client can open the edu's device fd" t_devfd "$edu"
 
+# The device cdev (upstream: CONFIG_VFIO_DEVICE_CDEV, which Debian's
+# kernel lacks: the stock in-tree stack has none).
+vdev=
+for p in "/sys/bus/pci/devices/$edu/vfio-dev/"vfio*; do
+	[ -r "$p/dev" ] && vdev=${p##*/}
+done
+cdev_major=$(awk '$2 == "vfio-dev" { print $1 }' /proc/devices)
+if [ -n "$vdev" ] || [ "$T_ORIGIN" = updates ]; then
+	t_check "edu's vfio-dev/$vdev has a dev_t in region vfio-dev ($cdev_major)" \
+		eval 'test -n "$vdev" && test -n "$cdev_major" &&
+		      test "$(cut -d: -f1 "/sys/bus/pci/devices/$edu/vfio-dev/$vdev/dev")" = "$cdev_major"'
+	t_check "/dev/vfio/devices/$vdev is that char device" t_vfio_nodes_ok
+else
+	t_skip "the edu's device cdev" "the $VFIO_STACK stack has no device cdev"
+fi
+
 # ---- 3. rmmod refused while a file is open --------------------------------
 
 exec 3<> /dev/vfio/vfio
@@ -90,6 +111,19 @@ if t_hold_start device "$edu"; then
 	t_check "the holder kept its files and closed them cleanly" t_hold_stop
 else
 	t_nok "holding container + group + device fd of $edu"
+fi
+
+if [ "$T_ORIGIN" = updates ]; then
+	t_check "rmmod iommufd refused while vfio (linked against it) is loaded" \
+		t_rmmod_refused iommufd
+	exec 6<> "/dev/vfio/devices/$vdev"
+	t_check "rmmod vfio_cdev refused while /dev/vfio/devices/$vdev is open" \
+		t_rmmod_refused vfio_cdev
+	exec 6>&-
+	t_check "rmmod vfio_cdev with no cdev fd open" rmmod vfio_cdev
+	# The core loads the frontend when a node is opened without it.
+	t_check "opening /dev/vfio/devices/$vdev loads vfio_cdev again" \
+		eval 'exec 6<> "/dev/vfio/devices/$vdev" && exec 6>&- && t_loaded vfio_cdev'
 fi
 t_check "the set is still complete after the refused rmmods" eval \
 	'for m in $T_MODS; do t_loaded $m || exit 1; done'
@@ -137,6 +171,8 @@ done
 t_check "no VFIO module left" test -z "$(t_vfio_loaded)"
 t_check "/dev/vfio/vfio and /dev/vfio/$grp are gone" \
 	test ! -e /dev/vfio/vfio -a ! -e "/dev/vfio/$grp"
+t_check "no /dev/vfio/devices node is left" \
+	eval '! ls /dev/vfio/devices/vfio* > /dev/null 2>&1'
 t_check "the edu was released by the rmmod" test -z "$(vfio_driver_of "$edu")"
 echo > "/sys/bus/pci/devices/$edu/driver_override"
 rm -f "$VFIO_STATE/$edu.driver"
