@@ -32,6 +32,9 @@
 # open + BIND_IOMMUFD + ATTACH_IOMMUFD_PT + close vs GET_DEVICE_FD +
 # close, each the device's first open and last close.) Every other row
 # compares a metric with itself and flags ours more than 10% slower.
+# Below the table, where the time of the two first-open/last-close
+# metrics goes (vfio_bench's "split" lines): per stack and phase, the
+# median over the rounds.
 #
 # Saved to build/bench/results.txt (raw rounds in build/bench/vm/).
 # A measurement, never a test: the exit status only says whether every
@@ -93,6 +96,21 @@ for f in "$VMOUT"/round-*-*.txt; do
 done > "$OUT/all.txt"
 [ -s "$OUT/all.txt" ] || die "no results (see $VMOUT/console.log)"
 
+# "STACK METRIC PHASE VALUE" from vfio_bench's diagnostic lines
+# "# METRIC split: PHASE T us, PHASE T us, ..." (open/close phases).
+for f in "$VMOUT"/round-*-*.txt; do
+	[ -f "$f" ] || continue
+	s=${f##*-}
+	s=${s%.txt}
+	awk -v s="$s" '$1 == "#" && $3 == "split:" {
+		n = split(substr($0, index($0, "split:") + 6), ph, ",")
+		for (i = 1; i <= n; i++) {
+			split(ph[i], w, " ")
+			print s, $2, w[1], w[2]
+		}
+	}' "$f"
+done > "$OUT/split.txt"
+
 {
 	echo "# VFIO bench: ours vs in-tree, one VM boot, rounds: $order"
 	echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $kver, TCG, edu 0000:01:00.0"
@@ -152,6 +170,36 @@ done > "$OUT/all.txt"
 			       cnt["intree", bm], cnt["ours", m], flag
 		}
 	}' "$OUT/all.txt"
+	[ -s "$OUT/split.txt" ] && echo &&
+	echo "# where the open/close time goes: per phase, median us per op" &&
+	awk '
+	function med(list,   a, n, i, j, t) {
+		n = split(list, a, " ")
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+			}
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{
+		k = $2 " " $1
+		if (!(k in seen)) { seen[k] = 1; key[++nk] = k }
+		if (!((k, $3) in v)) ph[k] = ph[k] " " $3
+		v[k, $3] = v[k, $3] " " $4
+	}
+	END {
+		for (i = 1; i <= nk; i++) {
+			split(key[i], mk, " ")
+			line = sprintf("%-24s %-7s", mk[1], \
+				       mk[2] == "intree" ? "in-tree" : mk[2])
+			n = split(ph[key[i]], p, " ")
+			for (j = 1; j <= n; j++)
+				line = line sprintf("%s %s %.1f", \
+						    j > 1 ? "," : "", p[j], \
+						    med(v[key[i], p[j]]))
+			print line
+		}
+	}' "$OUT/split.txt"
 } > "$OUT/results.txt"
 cat "$OUT/results.txt"
 echo "bench: saved to $OUT/results.txt"

@@ -363,27 +363,67 @@ static void bench_dma(const struct dma_backend *be, bool huge)
 /* ---- device open + close ---- */
 
 /*
+ * Where the time of an open/close metric goes: per phase, the median over
+ * the repetitions of its mean time per operation, as a diagnostic line
+ * "# METRIC split: PHASE T us, ...". Only for the slow metrics, where a
+ * clock read between the phases costs nothing noticeable.
+ */
+#define MAX_PHASES	4
+
+struct split {
+	const char *phase[MAX_PHASES];
+	double t[MAX_PHASES][MAX_REPS];
+};
+
+static void split_report(const char *metric, struct split *sp, int n)
+{
+	char line[256];
+	size_t len;
+
+	len = snprintf(line, sizeof(line), "%s split:", metric);
+	for (int p = 0; p < MAX_PHASES && sp->phase[p]; p++)
+		len += snprintf(line + len, sizeof(line) - len, "%s %s %.1f us",
+				p ? "," : "", sp->phase[p],
+				median(sp->t[p], n) / 1e3);
+	diag("%s", line);
+}
+
+/*
  * GET_DEVICE_FD + close, @n times per repetition. With no other fd open
  * this is the device's first open and last close (enable, reset); with
- * one kept open it is only the fd's creation.
+ * one kept open it is only the fd's creation. @split: also time the two
+ * apart.
  */
-static void bench_open_close(const char *metric, int n)
+static void bench_open_close(const char *metric, int n, bool split)
 {
+	struct split sp = { .phase = { "get_device_fd", "close" } };
 	double t[MAX_REPS];
 
 	for (int i = 0; i < reps; i++) {
 		double t0 = now_ns();
 
+		sp.t[0][i] = sp.t[1][i] = 0;
 		for (int k = 0; k < n; k++) {
 			int fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+			double t1, t2;
 
 			if (fd < 0)
 				die("GET_DEVICE_FD: %s", strerror(errno));
+			if (!split) {
+				close(fd);
+				continue;
+			}
+			t1 = now_ns();
 			close(fd);
+			t2 = now_ns();
+			sp.t[1][i] += (t2 - t1) / n;
 		}
 		t[i] = (now_ns() - t0) / n;
+		sp.t[0][i] = t[i] - sp.t[1][i];
 	}
 	report(metric, t, reps, "us");
+	if (split)
+		split_report(metric, &sp, reps);
 }
 
 /* ---- region reads ---- */
@@ -513,8 +553,11 @@ static bool find_cdev(void)
 	return cdev_path[0] != 0;
 }
 
-/* open the cdev, bind it to iommufd and attach it to the IOAS. */
-static int cdev_open_attach(void)
+/*
+ * open the cdev, bind it to iommufd and attach it to the IOAS. @ts, if
+ * not NULL, gets the clock after each of the three steps.
+ */
+static int cdev_open_attach(double *ts)
 {
 	struct vfio_device_bind_iommufd bind = {
 		.argsz = sizeof(bind), .iommufd = iommufd,
@@ -526,10 +569,16 @@ static int cdev_open_attach(void)
 
 	if (fd < 0)
 		die("%s: %s", cdev_path, strerror(errno));
+	if (ts)
+		ts[0] = now_ns();
 	if (ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
 		die("BIND_IOMMUFD: %s", strerror(errno));
+	if (ts)
+		ts[1] = now_ns();
 	if (ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
 		die("ATTACH_IOMMUFD_PT %u: %s", ioas_id, strerror(errno));
+	if (ts)
+		ts[2] = now_ns();
 	return fd;
 }
 
@@ -568,16 +617,31 @@ static bool open_iommufd(void)
  */
 static void bench_cdev_open_close(int n)
 {
+	struct split sp = {
+		.phase = { "open", "bind", "attach", "close" },
+	};
 	double t[MAX_REPS];
 
 	for (int i = 0; i < reps; i++) {
 		double t0 = now_ns();
 
-		for (int k = 0; k < n; k++)
-			close(cdev_open_attach());
+		for (int p = 0; p < MAX_PHASES; p++)
+			sp.t[p][i] = 0;
+		for (int k = 0; k < n; k++) {
+			double ts[MAX_PHASES], tk = now_ns();
+			int fd = cdev_open_attach(ts);
+
+			close(fd);
+			ts[3] = now_ns();
+			for (int p = 0; p < MAX_PHASES; p++) {
+				sp.t[p][i] += (ts[p] - tk) / n;
+				tk = ts[p];
+			}
+		}
 		t[i] = (now_ns() - t0) / n;
 	}
 	report("cdev_open_close", t, reps, "us");
+	split_report("cdev_open_close", &sp, reps);
 }
 
 static void usage(void)
@@ -627,12 +691,12 @@ int main(int argc, char **argv)
 	bench_pread("bar0_pread", bar0_off + EDU_REG_IDENT, N(10000));
 	bench_mmap_read(N(500000));
 	bench_msi(N(2000));
-	bench_open_close("device_fd_open_close", N(2000));
+	bench_open_close("device_fd_open_close", N(2000), false);
 
 	/* Last: the device's only fd goes, every open enables it again. */
 	close(device);
 	device = -1;
-	bench_open_close("device_open_close", N(5));
+	bench_open_close("device_open_close", N(5), true);
 	close(group);
 	close(container);
 
@@ -643,7 +707,7 @@ int main(int argc, char **argv)
 	 * as type1 does, then the cdev's open/close.
 	 */
 	if (open_iommufd()) {
-		device = cdev_open_attach();
+		device = cdev_open_attach(NULL);
 		bench_dma(&ioas_dma, false);
 		bench_dma(&ioas_dma, true);
 		close(device);
