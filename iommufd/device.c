@@ -14,6 +14,7 @@
  *
  * Also GET_HW_INFO, the ioctl that describes a bound device's IOMMU.
  */
+#include <kunit/visibility.h>
 #include <linux/iommu.h>
 #include <linux/log2.h>
 #include <linux/module.h>
@@ -111,8 +112,9 @@ err_unlock:
  * Return: the device, or ERR_PTR: -EINVAL when the device's IOMMU cannot
  * force coherent DMA (or there is none), -ENODEV without an iommu_group,
  * -EPERM when its MSIs cannot be isolated (unless allow_unsafe_interrupts
- * is set), -EBUSY when another context or a VFIO container owns the
- * group's DMA, -ENOMEM.
+ * is set) or when another context or a VFIO container owns the group's
+ * DMA (the IOMMU core's answer; -EBUSY if the group is on a domain other
+ * than its default one), -ENOMEM.
  */
 struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 					   struct device *dev, u32 *id)
@@ -498,14 +500,19 @@ static int ifd_change_pt(struct iommufd_device *idev, u32 *pt_id,
 	struct ifd_igroup *ig = idev->igroup;
 	struct ifd_hwpt *put;
 	struct ifd_obj *pt;
+	bool attaching;
 
 	pt = ifd_obj_get(idev->ctx, *pt_id, IFD_OBJ_ANY);
 	if (IS_ERR(pt))
 		return PTR_ERR(pt);
 
 	mutex_lock(&ig->lock);
-	/* a caller bug: attach twice (replace is the way to move) */
-	if (fn == ifd_attach_fn_attach && idev->attached) {
+	/*
+	 * Caller bugs: attach twice (replace is the way to move), replace
+	 * before attach. Answered before any HWPT is made for nothing.
+	 */
+	attaching = fn == ifd_attach_fn_attach;
+	if (attaching == idev->attached) {
 		put = ERR_PTR(-EINVAL);
 		goto out_unlock;
 	}
@@ -675,3 +682,4 @@ out_put:
 	ifd_obj_put(uc->ctx, &idev->obj);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(ifd_get_hw_info);

@@ -325,3 +325,4 @@ out_put_idev:
 	ifd_obj_put(uc->ctx, &idev->obj);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(ifd_hwpt_alloc);

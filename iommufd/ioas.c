@@ -218,6 +218,7 @@ int ifd_map_user(struct iommufd_ctx *ctx, struct ifd_ioas *ioas,
 		ifd_pages_put(sl.pages);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(ifd_map_user);
 
 int ifd_ioas_map(struct ifd_ucmd *uc)
 {

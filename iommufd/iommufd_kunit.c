@@ -9,10 +9,13 @@
  * attached (kunit_vm_mmap) because a pages record grabs the caller's.
  */
 #include <kunit/test.h>
+#include <linux/anon_inodes.h>
 #include <linux/device.h>
+#include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/pci.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/sched/user.h>
@@ -1099,9 +1102,1096 @@ static struct kunit_suite ifh_suite = {
 	.test_cases = ifh_cases,
 };
 
-kunit_test_suites(&ifk_suite, &ifp_suite, &ifh_suite);
+/*
+ * Suite iommufd_access: the context API and the VFIO compat helpers, and
+ * the access API of emulated devices, on a real context (an anonymous
+ * file, as an open of /dev/iommu gives) and a fake driver, no device:
+ * the object (its id, DESTROY -EBUSY, the IOAS it
+ * holds), attach/replace/detach and the unmap callback they make, pins
+ * (their pages, sharing of equal ranges, own pins charged or the store's
+ * pins, every refusal, failures leaving nothing), UNMAP asking the driver
+ * to unpin (-EDEADLOCK from a driver that never does, the area closed to
+ * accesses meanwhile), rw across pages and areas, the alignment an access
+ * that pins imposes.
+ */
+#define IFA_NPAGES	32
+#define IFA_IOVA	SZ_1M
+#define IFA_RW		(IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE)
+#define IFA_RO		(IOMMU_READ | IOMMU_CACHE)
+
+struct ifa {
+	struct file *file;
+	struct iommufd_ctx *ctx;
+	unsigned long uva;		/* IFA_NPAGES pages */
+	struct ifd_ioas *ioas;		/* published */
+	struct iommufd_access *access;	/* destroyed at exit if left */
+	/* the fake driver: its callbacks and the one range it pinned */
+	unsigned int unmaps;
+	unsigned long last_iova, last_len;
+	bool stubborn;			/* never unpins */
+	unsigned long pin_iova, pin_len;
+};
+
+static void ifa_unmap(void *data, unsigned long iova, unsigned long length)
+{
+	struct ifa *k = data;
+
+	k->unmaps++;
+	k->last_iova = iova;
+	k->last_len = length;
+	if (k->stubborn || !k->pin_len || k->pin_iova < iova ||
+	    k->pin_iova - iova >= length)
+		return;
+	iommufd_access_unpin_pages(k->access, k->pin_iova, k->pin_len);
+	k->pin_len = 0;
+}
+
+static const struct iommufd_access_ops ifa_pin_ops = {
+	.needs_pin_pages = 1,
+	.unmap = ifa_unmap,
+};
+
+static const struct iommufd_access_ops ifa_rw_ops = {
+	.unmap = ifa_unmap,
+};
+
+static const struct file_operations ifa_fops = {
+	.owner = THIS_MODULE,
+};
+
+static int ifa_init(struct kunit *test)
+{
+	struct ifa *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	struct file *file;
+
+	if (!k)
+		return -ENOMEM;
+	k->uva = kunit_vm_mmap(test, NULL, 0, IFA_NPAGES * P,
+			       PROT_READ | PROT_WRITE,
+			       MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (!k->uva || IS_ERR_VALUE(k->uva))
+		return -ENOMEM;
+	file = ifd_ctx_file_new();
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	k->file = file;
+	k->ctx = file->private_data;
+	test->priv = k;
+	k->ioas = ifd_ioas_new(k->ctx);
+	if (IS_ERR(k->ioas)) {
+		k->ioas = NULL;
+		return -ENOMEM;
+	}
+	ifd_obj_publish(k->ctx, &k->ioas->obj);
+	return 0;
+}
+
+/* Before the user memory goes: what a failed case left, then the close. */
+static void ifa_exit(struct kunit *test)
+{
+	struct ifa *k = test->priv;
+	struct iommu_domain *domain;
+	unsigned long idx;
+
+	if (!k)
+		return;
+	if (k->access)
+		iommufd_access_destroy(k->access);
+	if (k->ioas)
+		xa_for_each(&k->ioas->iova.domains, idx, domain)
+			ifd_iova_remove_domain(&k->ioas->iova, domain);
+	__fput_sync(k->file);
+}
+
+/* MAP @n pages of the buffer from page @first at IOVA @at. */
+static void ifa_map(struct kunit *test, unsigned long at, unsigned long first,
+		    unsigned long n, int prot)
+{
+	struct ifa *k = test->priv;
+
+	KUNIT_ASSERT_EQ(test, ifd_map_user(k->ctx, k->ioas, &at,
+					   k->uva + first * P, n * P, prot,
+					   true), 0);
+}
+
+static struct ifd_area *ifa_area(struct kunit *test, unsigned long at)
+{
+	struct ifa *k = test->priv;
+	struct interval_tree_node *n;
+
+	n = interval_tree_iter_first(&k->ioas->iova.areas, at, at);
+	KUNIT_ASSERT_NOT_NULL(test, n);
+	return container_of(n, struct ifd_area, node);
+}
+
+static struct iommufd_access *ifa_new(struct kunit *test,
+				      const struct iommufd_access_ops *ops)
+{
+	struct ifa *k = test->priv;
+	struct iommufd_access *access;
+	u32 id;
+
+	access = iommufd_access_create(k->ctx, ops, k, &id);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, access);
+	KUNIT_EXPECT_EQ(test, id, access->obj.id);
+	k->access = access;
+	return access;
+}
+
+static void ifa_destroy(struct kunit *test)
+{
+	struct ifa *k = test->priv;
+
+	iommufd_access_destroy(k->access);
+	k->access = NULL;
+}
+
+/* The page behind user page @idx of the buffer, by a pin of our own. */
+static struct page *ifa_user_page(struct kunit *test, unsigned long idx)
+{
+	struct ifa *k = test->priv;
+	struct page *page;
+
+	KUNIT_ASSERT_EQ(test, 1L,
+			(long)pin_user_pages_fast(k->uva + idx * P, 1,
+						  FOLL_WRITE | FOLL_LONGTERM,
+						  &page));
+	unpin_user_page(page);
+	return page;
+}
+
+static void ifa_lifecycle(struct kunit *test)
+{
+	struct ifa *k = test->priv;
+	u32 ioas_id = k->ioas->obj.id, id;
+	struct iommufd_access *access;
+	struct ifd_ioas *ioas2;
+
+	access = ifa_new(test, &ifa_pin_ops);
+	id = access->obj.id;
+	KUNIT_EXPECT_EQ(test, (int)access->obj.type, (int)IFD_OBJ_ACCESS);
+	KUNIT_EXPECT_EQ(test, access->iova_alignment, P);
+	/* the kernel owns it: userspace cannot destroy it */
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(k->ctx, id), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iommufd_access_replace(access, ioas_id), -ENOENT);
+	KUNIT_EXPECT_EQ(test, iommufd_access_attach(access, 9999), -ENOENT);
+	KUNIT_EXPECT_EQ(test, iommufd_access_attach(access, id), -ENOENT);
+
+	KUNIT_ASSERT_EQ(test, iommufd_access_attach(access, ioas_id), 0);
+	KUNIT_EXPECT_EQ(test, refcount_read(&k->ioas->obj.users), 2U);
+	KUNIT_EXPECT_EQ(test, k->ioas->iova.alignment, P);
+	KUNIT_EXPECT_EQ(test, iommufd_access_attach(access, ioas_id), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(k->ctx, ioas_id), -EBUSY);
+	/* replace to the same IOAS: nothing happens */
+	KUNIT_EXPECT_EQ(test, iommufd_access_replace(access, ioas_id), 0);
+	KUNIT_EXPECT_EQ(test, k->unmaps, 0U);
+
+	/* replace: the driver is told to let go of all of the old one */
+	ioas2 = ifd_ioas_new(k->ctx);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ioas2);
+	ifd_obj_publish(k->ctx, &ioas2->obj);
+	KUNIT_EXPECT_EQ(test, iommufd_access_replace(access, ioas2->obj.id), 0);
+	KUNIT_EXPECT_EQ(test, k->unmaps, 1U);
+	KUNIT_EXPECT_EQ(test, k->last_iova, 0UL);
+	KUNIT_EXPECT_EQ(test, k->last_len, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, refcount_read(&k->ioas->obj.users), 1U);
+	KUNIT_EXPECT_EQ(test, refcount_read(&ioas2->obj.users), 2U);
+	KUNIT_EXPECT_EQ(test, k->ioas->iova.alignment, 1UL);
+	KUNIT_EXPECT_EQ(test, ioas2->iova.alignment, P);
+
+	iommufd_access_detach(access);
+	KUNIT_EXPECT_EQ(test, k->unmaps, 2U);
+	KUNIT_EXPECT_EQ(test, refcount_read(&ioas2->obj.users), 1U);
+	KUNIT_EXPECT_EQ(test, ioas2->iova.alignment, 1UL);
+	KUNIT_EXPECT_EQ(test, iommufd_access_replace(access, ioas_id), -ENOENT);
+
+	ifa_destroy(test);
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(k->ctx, id), -ENOENT);
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(k->ctx, ioas2->obj.id), 0);
+}
+
+static void ifa_pin(struct kunit *test)
+{
+	struct ifa *k = test->priv;
+	struct page *pg[8], *again[8];
+	struct iommufd_access *access;
+	struct ifd_area *rw, *ro;
+	struct kd_domain *kd;
+	long locked, pinned;
+	unsigned int i;
+
+	ifa_map(test, IFA_IOVA, 0, 16, IFA_RW);
+	ifa_map(test, IFA_IOVA + 16 * P, 16, 4, IFA_RO);
+	rw = ifa_area(test, IFA_IOVA);
+	ro = ifa_area(test, IFA_IOVA + 16 * P);
+	/* charge the pins (the test thread has CAP_IPC_LOCK) */
+	rw->pages->own.mode = IFD_ACCOUNT_USER;
+	locked = atomic_long_read(&rw->pages->own.user->locked_vm);
+	pinned = atomic64_read(&rw->pages->own.mm->pinned_vm);
+
+	access = ifa_new(test, &ifa_pin_ops);
+	KUNIT_EXPECT_EQ(test, iommufd_access_pin_pages(access, IFA_IOVA, P, pg,
+						       0), -ENOENT);
+	KUNIT_ASSERT_EQ(test, iommufd_access_attach(access, k->ioas->obj.id),
+			0);
+
+	/* no domain: just these pages are pinned and charged */
+	KUNIT_ASSERT_EQ(test, iommufd_access_pin_pages(access, IFA_IOVA + 2 * P,
+						       4 * P, pg,
+						       IOMMUFD_ACCESS_RW_WRITE),
+			0);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_PTR_EQ(test, pg[i], ifa_user_page(test, 2 + i));
+	KUNIT_EXPECT_EQ(test, rw->num_accesses, 1U);
+	KUNIT_EXPECT_EQ(test, rw->pages->pin_users, 0U);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&rw->pages->own.user->locked_vm)
+			- locked, 4L);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&rw->pages->own.mm->pinned_vm) -
+			pinned, 4LL);
+	/* the same range again shares the pins; no partial length needed */
+	KUNIT_ASSERT_EQ(test, iommufd_access_pin_pages(access, IFA_IOVA + 2 * P,
+						       4 * P, again, 0), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(pg, again, 4 * sizeof(*pg)), 0);
+	KUNIT_EXPECT_EQ(test, rw->num_accesses, 2U);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&rw->pages->own.user->locked_vm)
+			- locked, 4L);
+	iommufd_access_unpin_pages(access, IFA_IOVA + 2 * P, 4 * P);
+	iommufd_access_unpin_pages(access, IFA_IOVA + 2 * P, 4 * P);
+	KUNIT_EXPECT_EQ(test, rw->num_accesses, 0U);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&rw->pages->own.user->locked_vm)
+			- locked, 0L);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&rw->pages->own.mm->pinned_vm) -
+			pinned, 0LL);
+
+	/* refusals */
+	KUNIT_EXPECT_EQ(test, iommufd_access_pin_pages(access, IFA_IOVA, 0, pg,
+						       0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iommufd_access_pin_pages(access,
+						       ULONG_MAX - P + 1,
+						       2 * P, pg, 0),
+			-EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, iommufd_access_pin_pages(access, IFA_IOVA + 1, P,
+						       pg, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iommufd_access_pin_pages(access, IFA_IOVA - P, P,
+						       pg, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, iommufd_access_pin_pages(access,
+						       IFA_IOVA + 16 * P, P,
+						       pg,
+						       IOMMUFD_ACCESS_RW_WRITE),
+			-EPERM);
+	/* two areas, then a hole: what was pinned before it is undone */
+	KUNIT_EXPECT_EQ(test, iommufd_access_pin_pages(access,
+						       IFA_IOVA + 14 * P,
+						       8 * P, pg, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, rw->num_accesses + ro->num_accesses, 0U);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&rw->pages->own.mm->pinned_vm) -
+			pinned, 0LL);
+	/* across two areas without a hole: fine */
+	KUNIT_ASSERT_EQ(test, iommufd_access_pin_pages(access,
+						       IFA_IOVA + 14 * P,
+						       4 * P, pg, 0), 0);
+	KUNIT_EXPECT_PTR_EQ(test, pg[1], ifa_user_page(test, 15));
+	KUNIT_EXPECT_PTR_EQ(test, pg[2], ifa_user_page(test, 16));
+	KUNIT_EXPECT_EQ(test, rw->num_accesses, 1U);
+	KUNIT_EXPECT_EQ(test, ro->num_accesses, 1U);
+	iommufd_access_unpin_pages(access, IFA_IOVA + 14 * P, 4 * P);
+	KUNIT_EXPECT_EQ(test, rw->num_accesses + ro->num_accesses, 0U);
+
+	/* with a domain the store is pinned: its pages, no second charge */
+	kd = kd_new(test);
+	KUNIT_ASSERT_EQ(test, ifd_iova_add_domain(&k->ioas->iova, &kd->dom), 0);
+	KUNIT_EXPECT_EQ(test, rw->pages->pin_users, 1U);
+	locked = atomic_long_read(&rw->pages->own.user->locked_vm);
+	KUNIT_ASSERT_EQ(test, iommufd_access_pin_pages(access, IFA_IOVA, 2 * P,
+						       pg, 0), 0);
+	KUNIT_EXPECT_EQ(test, rw->pages->pin_users, 2U);
+	KUNIT_EXPECT_EQ(test, page_to_pfn(pg[0]), kd_pfn(kd, IFA_IOVA));
+	KUNIT_EXPECT_EQ(test, page_to_pfn(pg[1]), kd_pfn(kd, IFA_IOVA + P));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&rw->pages->own.user->locked_vm),
+			locked);
+	iommufd_access_unpin_pages(access, IFA_IOVA, 2 * P);
+	KUNIT_EXPECT_EQ(test, rw->pages->pin_users, 1U);
+	ifd_iova_remove_domain(&k->ioas->iova, &kd->dom);
+	KUNIT_EXPECT_EQ(test, rw->pages->pin_users, 0U);
+
+	ifa_destroy(test);
+	KUNIT_EXPECT_EQ(test, refcount_read(&k->ioas->obj.users), 1U);
+}
+
+/* UNMAP over pinned pages: the driver unpins, or UNMAP gives up. */
+static void ifa_unmap_notify(struct kunit *test)
+{
+	struct ifa *k = test->priv;
+	struct iommufd_access *access;
+	unsigned long done;
+	struct ifd_area *area;
+	struct page *pg[2];
+	char c = 0;
+
+	access = ifa_new(test, &ifa_pin_ops);
+	KUNIT_ASSERT_EQ(test, iommufd_access_attach(access, k->ioas->obj.id),
+			0);
+	ifa_map(test, IFA_IOVA, 0, 8, IFA_RW);
+	KUNIT_ASSERT_EQ(test, iommufd_access_pin_pages(access, IFA_IOVA + P,
+						       2 * P, pg, 0), 0);
+	k->pin_iova = IFA_IOVA + P;
+	k->pin_len = 2 * P;
+
+	KUNIT_EXPECT_EQ(test, ifd_iova_unmap(&k->ioas->iova, IFA_IOVA,
+					     IFA_IOVA + 8 * P - 1, &done), 0);
+	KUNIT_EXPECT_EQ(test, done, 8 * P);
+	KUNIT_EXPECT_EQ(test, k->unmaps, 1U);
+	KUNIT_EXPECT_EQ(test, k->last_iova, (unsigned long)IFA_IOVA);
+	KUNIT_EXPECT_EQ(test, k->last_len, 8 * P);
+	KUNIT_EXPECT_EQ(test, k->pin_len, 0UL);
+
+	/* a driver that never unpins: -EDEADLOCK, the area stays, closed */
+	ifa_map(test, IFA_IOVA, 0, 8, IFA_RW);
+	KUNIT_ASSERT_EQ(test, iommufd_access_pin_pages(access, IFA_IOVA + P,
+						       2 * P, pg, 0), 0);
+	k->pin_len = 2 * P;
+	k->stubborn = true;
+	k->unmaps = 0;
+	KUNIT_EXPECT_EQ(test, ifd_iova_unmap(&k->ioas->iova, 0, ULONG_MAX,
+					     &done), -EDEADLOCK);
+	KUNIT_EXPECT_EQ(test, done, 0UL);
+	KUNIT_EXPECT_EQ(test, k->unmaps, 101U);
+	area = ifa_area(test, IFA_IOVA);
+	KUNIT_EXPECT_TRUE(test, area->prevent_access);
+	KUNIT_EXPECT_EQ(test, iommufd_access_pin_pages(access, IFA_IOVA, P, pg,
+						       0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iommufd_access_rw(access, IFA_IOVA, &c, 1, 0),
+			-EINVAL);
+	/* once it lets go the UNMAP goes through */
+	k->stubborn = false;
+	KUNIT_EXPECT_EQ(test, ifd_iova_unmap(&k->ioas->iova, 0, ULONG_MAX,
+					     &done), 0);
+	KUNIT_EXPECT_EQ(test, done, 8 * P);
+	KUNIT_EXPECT_EQ(test, k->pin_len, 0UL);
+
+	/* destroy while pinned: the driver is asked to unpin everything */
+	ifa_map(test, IFA_IOVA, 0, 8, IFA_RW);
+	KUNIT_ASSERT_EQ(test, iommufd_access_pin_pages(access, IFA_IOVA, P, pg,
+						       0), 0);
+	k->pin_iova = IFA_IOVA;
+	k->pin_len = P;
+	area = ifa_area(test, IFA_IOVA);
+	ifa_destroy(test);
+	KUNIT_EXPECT_EQ(test, k->pin_len, 0UL);
+	KUNIT_EXPECT_EQ(test, area->num_accesses, 0U);
+	KUNIT_EXPECT_EQ(test, k->ioas->iova.alignment, 1UL);
+}
+
+/* Copies across a page and an area boundary, with and without a domain. */
+static void ifa_rw(struct kunit *test)
+{
+	struct ifa *k = test->priv;
+	struct iommufd_access *access;
+	struct kd_domain *kd = NULL;
+	char in[300], out[300];
+	int round;
+
+	ifa_map(test, IFA_IOVA, 0, 2, IFA_RW);
+	ifa_map(test, IFA_IOVA + 2 * P, 2, 2, IFA_RW);
+	ifa_map(test, IFA_IOVA + 4 * P, 4, 1, IFA_RO);
+	access = ifa_new(test, &ifa_rw_ops);
+	KUNIT_EXPECT_EQ(test, iommufd_access_rw(access, IFA_IOVA, in, 1, 0),
+			-ENOENT);
+	KUNIT_ASSERT_EQ(test, iommufd_access_attach(access, k->ioas->obj.id),
+			0);
+	/* an access that only copies leaves byte granularity */
+	KUNIT_EXPECT_EQ(test, k->ioas->iova.alignment, 1UL);
+
+	for (round = 0; round < 2; round++) {
+		if (round) {
+			kd = kd_new(test);
+			KUNIT_ASSERT_EQ(test,
+					ifd_iova_add_domain(&k->ioas->iova,
+							    &kd->dom), 0);
+		}
+		memset(in, 'a' + round, sizeof(in));
+		in[0] = 'x';
+		in[sizeof(in) - 1] = 'y';
+		KUNIT_EXPECT_EQ(test, iommufd_access_rw(access,
+							IFA_IOVA + 2 * P - 100,
+							in, sizeof(in),
+							IOMMUFD_ACCESS_RW_WRITE),
+				0);
+		memset(out, 0, sizeof(out));
+		KUNIT_EXPECT_EQ(test, iommufd_access_rw(access,
+							IFA_IOVA + 2 * P - 100,
+							out, sizeof(out), 0),
+				0);
+		KUNIT_EXPECT_EQ(test, memcmp(in, out, sizeof(in)), 0);
+		/* it is the user memory */
+		KUNIT_EXPECT_EQ(test, copy_from_user(out, (void __user *)
+						     (k->uva + 2 * P - 100),
+						     sizeof(out)), 0UL);
+		KUNIT_EXPECT_EQ(test, memcmp(in, out, sizeof(in)), 0);
+	}
+	if (kd)
+		ifd_iova_remove_domain(&k->ioas->iova, &kd->dom);
+
+	KUNIT_EXPECT_EQ(test, iommufd_access_rw(access, IFA_IOVA + 4 * P, in, 10,
+						IOMMUFD_ACCESS_RW_WRITE),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, iommufd_access_rw(access, IFA_IOVA + 4 * P, in, 10,
+						0), 0);
+	KUNIT_EXPECT_EQ(test, iommufd_access_rw(access, IFA_IOVA + 5 * P - 5,
+						in, 10, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, iommufd_access_rw(access, IFA_IOVA, in, 0, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, iommufd_access_rw(access, ULONG_MAX, in, 2, 0),
+			-EOVERFLOW);
+	ifa_destroy(test);
+}
+
+/* An access that pins needs page granular areas: -EADDRINUSE. */
+static void ifa_align(struct kunit *test)
+{
+	struct ifa *k = test->priv;
+	struct iommufd_access *access;
+	unsigned long at = IFA_IOVA + 1;
+
+	KUNIT_ASSERT_EQ(test, ifd_map_user(k->ctx, k->ioas, &at, k->uva + 1,
+					   100, IFA_RW, true), 0);
+	access = ifa_new(test, &ifa_pin_ops);
+	KUNIT_EXPECT_EQ(test, iommufd_access_attach(access, k->ioas->obj.id),
+			-EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, refcount_read(&k->ioas->obj.users), 1U);
+	KUNIT_EXPECT_EQ(test, k->ioas->iova.alignment, 1UL);
+	ifa_destroy(test);
+
+	access = ifa_new(test, &ifa_rw_ops);
+	KUNIT_EXPECT_EQ(test, iommufd_access_attach(access, k->ioas->obj.id),
+			0);
+	ifa_destroy(test);
+}
+
+/*
+ * The context API and the VFIO compat helpers a group on an iommufd uses:
+ * references through the file, the compat IOAS made once, no-IOMMU mode
+ * excluding it.
+ */
+static void ifa_ctx_compat(struct kunit *test)
+{
+	struct ifa *k = test->priv;
+	struct iommufd_ctx *ctx;
+	struct file *other;
+	u32 id = 0, id2 = 0;
+	long refs;
+
+	refs = file_count(k->file);
+	ctx = iommufd_ctx_from_file(k->file);
+	KUNIT_ASSERT_PTR_EQ(test, ctx, k->ctx);
+	KUNIT_EXPECT_EQ(test, file_count(k->file), refs + 1);
+	iommufd_ctx_get(ctx);
+	KUNIT_EXPECT_EQ(test, file_count(k->file), refs + 2);
+	iommufd_ctx_put(ctx);
+	iommufd_ctx_put(ctx);
+	KUNIT_EXPECT_EQ(test, file_count(k->file), refs);
+	KUNIT_EXPECT_FALSE(test, iommufd_ctx_has_group(ctx, NULL));
+	KUNIT_EXPECT_FALSE(test, iommufd_ctx_has_group(NULL, NULL));
+
+	KUNIT_EXPECT_EQ(test, iommufd_vfio_compat_ioas_get_id(ctx, &id),
+			-ENODEV);
+	KUNIT_ASSERT_EQ(test, iommufd_vfio_compat_ioas_create(ctx), 0);
+	KUNIT_ASSERT_EQ(test, iommufd_vfio_compat_ioas_get_id(ctx, &id), 0);
+	KUNIT_EXPECT_NE(test, id, k->ioas->obj.id);
+	/* once made it stays the one */
+	KUNIT_ASSERT_EQ(test, iommufd_vfio_compat_ioas_create(ctx), 0);
+	KUNIT_ASSERT_EQ(test, iommufd_vfio_compat_ioas_get_id(ctx, &id2), 0);
+	KUNIT_EXPECT_EQ(test, id, id2);
+	KUNIT_EXPECT_EQ(test, iommufd_vfio_compat_set_no_iommu(ctx), -EINVAL);
+	/* an ordinary object: DESTROY takes it, and the compat slot */
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(ctx, id), 0);
+	KUNIT_EXPECT_EQ(test, iommufd_vfio_compat_ioas_get_id(ctx, &id),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, iommufd_vfio_compat_set_no_iommu(ctx), 0);
+	KUNIT_EXPECT_EQ(test, iommufd_vfio_compat_ioas_create(ctx), -EINVAL);
+
+	/* a file that is not /dev/iommu */
+	other = anon_inode_getfile("[ifa]", &ifa_fops, NULL, O_RDWR);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, other);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(iommufd_ctx_from_file(other)), -EBADFD);
+	fput(other);
+}
+
+static struct kunit_case ifa_cases[] = {
+	KUNIT_CASE(ifa_ctx_compat),
+	KUNIT_CASE(ifa_lifecycle),
+	KUNIT_CASE(ifa_pin),
+	KUNIT_CASE(ifa_unmap_notify),
+	KUNIT_CASE(ifa_rw),
+	KUNIT_CASE(ifa_align),
+	{}
+};
+
+static struct kunit_suite ifa_suite = {
+	.name = "iommufd_access",
+	.init = ifa_init,
+	.exit = ifa_exit,
+	.test_cases = ifa_cases,
+};
+
+/*
+ * Suite iommufd_device: bound devices on the real IOMMU of the machine,
+ * with QEMU's edu devices that have no driver (the test VM has them; the
+ * cases skip elsewhere): bind (DMA ownership per context, the DEVICE
+ * object), attach to an IOAS (an automatic HWPT whose domain maps the
+ * pinned user pages, the device's reserved regions kept out of the IOAS,
+ * reuse of the HWPT by another device, its end with the last one),
+ * replace, the group rule on the two-function edu (one group), and
+ * HWPT_ALLOC / GET_HW_INFO through their handlers with user buffers.
+ */
+#define IFV_IOVA	SZ_1M
+#define IFV_NPAGES	16
+#define IFV_MAXDEV	4
+
+struct ifv {
+	struct file *file;
+	struct iommufd_ctx *ctx;
+	struct ifd_ioas *ioas;		/* published, IFV_NPAGES mapped */
+	unsigned long uva;
+	struct pci_dev *single[IFV_MAXDEV];	/* alone in their group */
+	unsigned int nsingle;
+	struct pci_dev *pair[2];	/* two sharing one group, or NULL */
+	void __user *ubuf;		/* a user page for ioctl replies */
+};
+
+static bool ifv_same_group(struct pci_dev *a, struct pci_dev *b)
+{
+	struct iommu_group *ga = iommu_group_get(&a->dev);
+	struct iommu_group *gb = iommu_group_get(&b->dev);
+	bool same = ga && ga == gb;
+
+	iommu_group_put(ga);
+	iommu_group_put(gb);
+	return same;
+}
+
+/* Driverless edu devices behind an IOMMU, sorted by group sharing. */
+static void ifv_find(struct ifv *k)
+{
+	struct pci_dev *all[2 * IFV_MAXDEV], *pdev = NULL;
+	unsigned int n = 0, i, j;
+	bool shared;
+
+	while (n < ARRAY_SIZE(all) &&
+	       (pdev = pci_get_device(0x1234, 0x11e8, pdev))) {
+		if (pdev->dev.driver || !device_iommu_mapped(&pdev->dev))
+			continue;
+		all[n++] = pci_dev_get(pdev);
+	}
+	pci_dev_put(pdev);
+	for (i = 0; i < n; i++) {
+		shared = false;
+		for (j = 0; j < n; j++)
+			if (j != i && ifv_same_group(all[i], all[j]))
+				shared = true;
+		if (!shared && k->nsingle < IFV_MAXDEV) {
+			k->single[k->nsingle++] = all[i];
+			continue;
+		}
+		if (shared && !k->pair[0]) {
+			k->pair[0] = all[i];
+			continue;
+		}
+		if (shared && !k->pair[1] && ifv_same_group(k->pair[0], all[i])) {
+			k->pair[1] = all[i];
+			continue;
+		}
+		pci_dev_put(all[i]);
+	}
+	if (k->pair[0] && !k->pair[1]) {
+		pci_dev_put(k->pair[0]);
+		k->pair[0] = NULL;
+	}
+}
+
+static int ifv_init(struct kunit *test)
+{
+	struct ifv *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	unsigned long at = IFV_IOVA, u;
+	struct file *file;
+
+	if (!k)
+		return -ENOMEM;
+	test->priv = k;
+	k->uva = kunit_vm_mmap(test, NULL, 0, IFV_NPAGES * P,
+			       PROT_READ | PROT_WRITE,
+			       MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	u = kunit_vm_mmap(test, NULL, 0, P, PROT_READ | PROT_WRITE,
+			  MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (!k->uva || IS_ERR_VALUE(k->uva) || !u || IS_ERR_VALUE(u))
+		return -ENOMEM;
+	k->ubuf = (void __user *)u;
+	file = ifd_ctx_file_new();
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	k->file = file;
+	k->ctx = file->private_data;
+	k->ioas = ifd_ioas_new(k->ctx);
+	if (IS_ERR(k->ioas)) {
+		k->ioas = NULL;
+		return -ENOMEM;
+	}
+	ifd_obj_publish(k->ctx, &k->ioas->obj);
+	if (ifd_map_user(k->ctx, k->ioas, &at, k->uva, IFV_NPAGES * P,
+			 IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE, true))
+		return -ENOMEM;
+	ifv_find(k);
+	return 0;
+}
+
+static void ifv_exit(struct kunit *test)
+{
+	struct ifv *k = test->priv;
+	unsigned int i;
+
+	if (!k)
+		return;
+	if (k->file)
+		__fput_sync(k->file);
+	for (i = 0; i < k->nsingle; i++)
+		pci_dev_put(k->single[i]);
+	pci_dev_put(k->pair[0]);
+	pci_dev_put(k->pair[1]);
+}
+
+/* The @i-th edu alone in its group, or skip the case. */
+static struct device *ifv_dev(struct kunit *test, unsigned int i)
+{
+	struct ifv *k = test->priv;
+
+	if (i >= k->nsingle)
+		kunit_skip(test, "needs %u driverless edu devices behind an IOMMU",
+			   i + 1);
+	return &k->single[i]->dev;
+}
+
+static struct iommufd_device *ifv_bind(struct kunit *test,
+				       struct iommufd_ctx *ctx,
+				       struct device *dev)
+{
+	struct iommufd_device *idev;
+	u32 id;
+
+	idev = iommufd_device_bind(ctx, dev, &id);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, idev);
+	KUNIT_EXPECT_EQ(test, id, iommufd_device_to_id(idev));
+	KUNIT_EXPECT_PTR_EQ(test, iommufd_device_to_ictx(idev), ctx);
+	return idev;
+}
+
+static struct ifd_hwpt *ifv_hwpt(struct kunit *test, u32 id)
+{
+	struct ifv *k = test->priv;
+	struct ifd_obj *obj;
+
+	obj = ifd_obj_get(k->ctx, id, IFD_OBJ_HWPT_PAGING);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, obj);
+	ifd_obj_put(k->ctx, obj);
+	return container_of(obj, struct ifd_hwpt, obj);
+}
+
+static bool ifv_exists(struct ifv *k, u32 id)
+{
+	struct ifd_obj *obj = ifd_obj_get(k->ctx, id, IFD_OBJ_ANY);
+
+	if (IS_ERR(obj))
+		return false;
+	ifd_obj_put(k->ctx, obj);
+	return true;
+}
+
+static unsigned long ifv_nobj(struct ifv *k)
+{
+	unsigned long id, n = 0;
+	void *obj;
+
+	xa_for_each(&k->ctx->objects, id, obj)
+		n++;
+	return n;
+}
+
+/* Reserved ranges of @iova tagged with @owner. */
+static unsigned int ifv_resv(struct ifd_iova *iova, const void *owner)
+{
+	struct interval_tree_node *n;
+	unsigned int cnt = 0;
+
+	down_read(&iova->rwsem);
+	for (n = interval_tree_iter_first(&iova->reserved, 0, ULONG_MAX); n;
+	     n = interval_tree_iter_next(n, 0, ULONG_MAX))
+		if (container_of(n, struct ifd_span, node)->owner == owner)
+			cnt++;
+	up_read(&iova->rwsem);
+	return cnt;
+}
+
+/* The domain maps the user pages of the IOAS at IFV_IOVA. */
+static void ifv_expect_mapped(struct kunit *test, struct iommu_domain *dom)
+{
+	struct ifv *k = test->priv;
+	struct page *page;
+	unsigned int i;
+
+	for (i = 0; i < IFV_NPAGES; i += 5) {
+		KUNIT_ASSERT_EQ(test, 1L,
+				(long)pin_user_pages_fast(k->uva + i * P, 1,
+							  FOLL_WRITE |
+							  FOLL_LONGTERM,
+							  &page));
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(dom, IFV_IOVA + i * P),
+				page_to_phys(page));
+		unpin_user_page(page);
+	}
+}
+
+static void ifv_bind_unbind(struct kunit *test)
+{
+	struct device *dev = ifv_dev(test, 0);
+	struct ifv *k = test->priv;
+	struct iommufd_device *idev;
+	struct iommu_group *group;
+	struct iommufd_ctx *other;
+	struct file *file;
+	u32 id, id2;
+
+	group = iommu_group_get(dev);
+	idev = ifv_bind(test, k->ctx, dev);
+	id = iommufd_device_to_id(idev);
+	KUNIT_EXPECT_TRUE(test, iommufd_ctx_has_group(k->ctx, group));
+	/* the device is the kernel's: userspace cannot destroy it */
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(k->ctx, id), -EBUSY);
+	/* DMA ownership belongs to this context: the IOMMU core's -EPERM */
+	file = ifd_ctx_file_new();
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	other = file->private_data;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(iommufd_device_bind(other, dev, &id2)),
+			-EPERM);
+	KUNIT_EXPECT_FALSE(test, iommufd_ctx_has_group(other, group));
+	/* a container cannot have the group either */
+	KUNIT_EXPECT_EQ(test, iommu_group_claim_dma_owner(group, file), -EPERM);
+
+	iommufd_device_unbind(idev);
+	KUNIT_EXPECT_FALSE(test, iommufd_ctx_has_group(k->ctx, group));
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(k->ctx, id), -ENOENT);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&k->ctx->groups));
+	/* free again: the other context gets it */
+	idev = ifv_bind(test, other, dev);
+	iommufd_device_unbind(idev);
+	__fput_sync(file);
+	iommu_group_put(group);
+}
+
+static void ifv_attach(struct kunit *test)
+{
+	struct device *dev = ifv_dev(test, 0);
+	struct ifv *k = test->priv;
+	struct iommufd_device *a, *b = NULL;
+	u32 ioas_id = k->ioas->obj.id, pt, pt2, dev_id;
+	unsigned long at = 0xfee00000UL;
+	struct ifd_hwpt *hwpt;
+	struct ifd_ioas *ioas2;
+
+	a = ifv_bind(test, k->ctx, dev);
+	dev_id = iommufd_device_to_id(a);
+	pt = 9999;
+	KUNIT_EXPECT_EQ(test, iommufd_device_attach(a, &pt), -ENOENT);
+	pt = dev_id;
+	KUNIT_EXPECT_EQ(test, iommufd_device_attach(a, &pt), -EINVAL);
+	pt = ioas_id;
+	KUNIT_EXPECT_EQ(test, iommufd_device_replace(a, &pt), -EINVAL);
+
+	KUNIT_ASSERT_EQ(test, iommufd_device_attach(a, &pt), 0);
+	KUNIT_EXPECT_NE(test, pt, ioas_id);
+	hwpt = ifv_hwpt(test, pt);
+	KUNIT_EXPECT_TRUE(test, hwpt->auto_domain);
+	KUNIT_EXPECT_PTR_EQ(test, hwpt->ioas, k->ioas);
+	ifv_expect_mapped(test, hwpt->domain);
+	KUNIT_EXPECT_EQ(test, k->ioas->iova.alignment, P);
+	/* VT-d's MSI window at least */
+	KUNIT_EXPECT_GE(test, ifv_resv(&k->ioas->iova, a), 1U);
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(k->ctx, pt), -EBUSY);
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(k->ctx, ioas_id), -EBUSY);
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(k->ctx, dev_id), -EBUSY);
+	pt2 = ioas_id;
+	KUNIT_EXPECT_EQ(test, iommufd_device_attach(a, &pt2), -EINVAL);
+	/* replace to where it is: nothing happens */
+	pt2 = pt;
+	KUNIT_EXPECT_EQ(test, iommufd_device_replace(a, &pt2), 0);
+	/* a mapping over the reserved MSI window is refused */
+	KUNIT_EXPECT_EQ(test, ifd_map_user(k->ctx, k->ioas, &at, k->uva, P,
+					   IOMMU_READ | IOMMU_CACHE, true),
+			-EINVAL);
+
+	/* a second device takes the same automatic HWPT */
+	if (k->nsingle > 1) {
+		b = ifv_bind(test, k->ctx, ifv_dev(test, 1));
+		pt2 = ioas_id;
+		KUNIT_ASSERT_EQ(test, iommufd_device_attach(b, &pt2), 0);
+		KUNIT_EXPECT_EQ(test, pt2, pt);
+		iommufd_device_detach(a);
+		KUNIT_EXPECT_TRUE(test, ifv_exists(k, pt));
+		KUNIT_EXPECT_EQ(test, ifv_resv(&k->ioas->iova, a), 0U);
+		/* unbind detaches, the HWPT goes with it */
+		iommufd_device_unbind(b);
+	} else {
+		iommufd_device_detach(a);
+	}
+	KUNIT_EXPECT_FALSE(test, ifv_exists(k, pt));
+	KUNIT_EXPECT_EQ(test, refcount_read(&k->ioas->obj.users), 1U);
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&k->ioas->iova.reserved.rb_root));
+	KUNIT_EXPECT_EQ(test, k->ioas->iova.alignment, 1UL);
+
+	/* an area over the MSI window: the attach fails, leaves nothing */
+	ioas2 = ifd_ioas_new(k->ctx);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ioas2);
+	ifd_obj_publish(k->ctx, &ioas2->obj);
+	at = 0xfee00000UL;
+	KUNIT_ASSERT_EQ(test, ifd_map_user(k->ctx, ioas2, &at, k->uva, P,
+					   IOMMU_READ | IOMMU_CACHE, true), 0);
+	pt = ioas2->obj.id;
+	KUNIT_EXPECT_EQ(test, iommufd_device_attach(a, &pt), -EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, pt, ioas2->obj.id);
+	KUNIT_EXPECT_TRUE(test, list_empty(&ioas2->hwpts));
+	KUNIT_EXPECT_EQ(test, refcount_read(&ioas2->obj.users), 1U);
+	KUNIT_EXPECT_EQ(test, ioas2->iova.alignment, 1UL);
+	KUNIT_EXPECT_EQ(test, ifv_resv(&ioas2->iova, a), 0U);
+	iommufd_device_unbind(a);
+}
+
+static void ifv_replace(struct kunit *test)
+{
+	struct device *dev = ifv_dev(test, 0);
+	struct ifv *k = test->priv;
+	struct ifd_hwpt *manual;
+	struct iommufd_device *a;
+	struct ifd_ioas *ioas2;
+	u32 pt1, pt2, mid;
+
+	ioas2 = ifd_ioas_new(k->ctx);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ioas2);
+	ifd_obj_publish(k->ctx, &ioas2->obj);
+	a = ifv_bind(test, k->ctx, dev);
+	pt1 = k->ioas->obj.id;
+	KUNIT_ASSERT_EQ(test, iommufd_device_attach(a, &pt1), 0);
+	KUNIT_EXPECT_TRUE(test, ifv_hwpt(test, pt1)->auto_domain);
+
+	/* to another IOAS: a new automatic HWPT, the old one goes */
+	pt2 = ioas2->obj.id;
+	KUNIT_ASSERT_EQ(test, iommufd_device_replace(a, &pt2), 0);
+	KUNIT_EXPECT_NE(test, pt2, ioas2->obj.id);
+	KUNIT_EXPECT_FALSE(test, ifv_exists(k, pt1));
+	KUNIT_EXPECT_EQ(test, ifv_resv(&k->ioas->iova, a), 0U);
+	KUNIT_EXPECT_GE(test, ifv_resv(&ioas2->iova, a), 1U);
+	KUNIT_EXPECT_EQ(test, refcount_read(&k->ioas->obj.users), 1U);
+
+	/* to a HWPT made by hand (HWPT_ALLOC's way): it stays afterwards */
+	mutex_lock(&k->ioas->mutex);
+	manual = ifd_hwpt_paging_new(k->ctx, k->ioas, dev, 0, a->enforce_cc,
+				     false, NULL);
+	if (!IS_ERR(manual))
+		ifd_obj_publish(k->ctx, &manual->obj);
+	mutex_unlock(&k->ioas->mutex);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, manual);
+	mid = manual->obj.id;
+	KUNIT_ASSERT_EQ(test, iommufd_device_replace(a, &mid), 0);
+	KUNIT_EXPECT_EQ(test, mid, manual->obj.id);
+	KUNIT_EXPECT_FALSE(test, ifv_exists(k, pt2));
+	ifv_expect_mapped(test, manual->domain);
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(k->ctx, mid), -EBUSY);
+	/* the IOAS of a manual HWPT: its automatic ones are not used */
+	pt1 = k->ioas->obj.id;
+	KUNIT_ASSERT_EQ(test, iommufd_device_replace(a, &pt1), 0);
+	KUNIT_EXPECT_NE(test, pt1, mid);
+	KUNIT_EXPECT_TRUE(test, ifv_exists(k, mid));
+	iommufd_device_detach(a);
+	KUNIT_EXPECT_FALSE(test, ifv_exists(k, pt1));
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(k->ctx, mid), 0);
+	iommufd_device_unbind(a);
+}
+
+/* Two functions in one group: one attachment for both. */
+static void ifv_group(struct kunit *test)
+{
+	struct ifv *k = test->priv;
+	struct iommufd_device *c, *d;
+	struct ifd_ioas *ioas2;
+	u32 pt, pt2;
+
+	if (!k->pair[0])
+		kunit_skip(test, "needs two driverless edu functions in one group");
+	ioas2 = ifd_ioas_new(k->ctx);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ioas2);
+	ifd_obj_publish(k->ctx, &ioas2->obj);
+	c = ifv_bind(test, k->ctx, &k->pair[0]->dev);
+	d = ifv_bind(test, k->ctx, &k->pair[1]->dev);
+	KUNIT_EXPECT_PTR_EQ(test, c->igroup, d->igroup);
+
+	pt = k->ioas->obj.id;
+	KUNIT_ASSERT_EQ(test, iommufd_device_attach(c, &pt), 0);
+	/* the sibling cannot go elsewhere */
+	pt2 = ioas2->obj.id;
+	KUNIT_EXPECT_EQ(test, iommufd_device_attach(d, &pt2), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&ioas2->hwpts));
+	pt2 = k->ioas->obj.id;
+	KUNIT_ASSERT_EQ(test, iommufd_device_attach(d, &pt2), 0);
+	KUNIT_EXPECT_EQ(test, pt2, pt);
+	/* replace moves the whole group */
+	pt2 = ioas2->obj.id;
+	KUNIT_ASSERT_EQ(test, iommufd_device_replace(d, &pt2), 0);
+	KUNIT_EXPECT_FALSE(test, ifv_exists(k, pt));
+	KUNIT_EXPECT_PTR_EQ(test, c->igroup->hwpt, ifv_hwpt(test, pt2));
+	KUNIT_EXPECT_GE(test, ifv_resv(&ioas2->iova, c), 1U);
+	KUNIT_EXPECT_GE(test, ifv_resv(&ioas2->iova, d), 1U);
+	KUNIT_EXPECT_EQ(test, ifv_resv(&k->ioas->iova, c), 0U);
+	iommufd_device_detach(c);
+	KUNIT_EXPECT_TRUE(test, ifv_exists(k, pt2));
+	KUNIT_EXPECT_EQ(test, ifv_resv(&ioas2->iova, c), 0U);
+	iommufd_device_detach(d);
+	KUNIT_EXPECT_FALSE(test, ifv_exists(k, pt2));
+	KUNIT_EXPECT_NULL(test, c->igroup->hwpt);
+	iommufd_device_unbind(c);
+	iommufd_device_unbind(d);
+}
+
+/* Run an ioctl handler with @cmd as the caller's struct in user memory. */
+static int ifv_ioctl(struct kunit *test, int (*fn)(struct ifd_ucmd *uc),
+		     void *cmd, size_t size)
+{
+	struct ifv *k = test->priv;
+	struct ifd_ucmd uc = {
+		.ctx = k->ctx, .ubuf = k->ubuf, .user_size = size, .cmd = cmd,
+	};
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, copy_to_user(k->ubuf, cmd, size), 0UL);
+	ret = fn(&uc);
+	KUNIT_ASSERT_EQ(test, copy_from_user(cmd, k->ubuf, size), 0UL);
+	return ret;
+}
+
+static void ifv_hwpt_alloc_info(struct kunit *test)
+{
+	struct device *dev = ifv_dev(test, 0);
+	struct ifv *k = test->priv;
+	struct iommu_hw_info_vtd vtd;
+	struct iommu_hwpt_alloc h;
+	struct iommufd_device *a;
+	struct iommu_hw_info i;
+	u32 dev_id, pt;
+	u8 *data;
+
+	a = ifv_bind(test, k->ctx, dev);
+	dev_id = iommufd_device_to_id(a);
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.dev_id = dev_id;
+	h.pt_id = k->ioas->obj.id;
+	KUNIT_ASSERT_EQ(test, ifv_ioctl(test, ifd_hwpt_alloc, &h, sizeof(h)), 0);
+	KUNIT_EXPECT_FALSE(test, ifv_hwpt(test, h.out_hwpt_id)->auto_domain);
+	ifv_expect_mapped(test, ifv_hwpt(test, h.out_hwpt_id)->domain);
+	pt = h.out_hwpt_id;
+	KUNIT_ASSERT_EQ(test, iommufd_device_attach(a, &pt), 0);
+	KUNIT_EXPECT_EQ(test, pt, h.out_hwpt_id);
+
+	/* QEMU's VT-d: no dirty tracking, no nesting; no fault queues */
+	h.flags = IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	KUNIT_EXPECT_EQ(test, ifv_ioctl(test, ifd_hwpt_alloc, &h, sizeof(h)),
+			-EOPNOTSUPP);
+	h.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
+	KUNIT_EXPECT_EQ(test, ifv_ioctl(test, ifd_hwpt_alloc, &h, sizeof(h)),
+			-EOPNOTSUPP);
+	h.flags = IOMMU_HWPT_FAULT_ID_VALID;
+	KUNIT_EXPECT_EQ(test, ifv_ioctl(test, ifd_hwpt_alloc, &h, sizeof(h)),
+			-EOPNOTSUPP);
+	h.flags = BIT(10);
+	KUNIT_EXPECT_EQ(test, ifv_ioctl(test, ifd_hwpt_alloc, &h, sizeof(h)),
+			-EOPNOTSUPP);
+	/* nested in a HWPT that is no NEST_PARENT one; data the driver's */
+	h.flags = 0;
+	h.pt_id = pt;
+	KUNIT_EXPECT_EQ(test, ifv_ioctl(test, ifd_hwpt_alloc, &h, sizeof(h)),
+			-EOPNOTSUPP);
+	h.data_type = IOMMU_HWPT_DATA_VTD_S1;
+	h.data_len = sizeof(struct iommu_hwpt_vtd_s1);
+	h.data_uptr = (u64)(uintptr_t)k->ubuf + 512;
+	KUNIT_EXPECT_EQ(test, ifv_ioctl(test, ifd_hwpt_alloc, &h, sizeof(h)),
+			-EINVAL);
+	/* paging with data the driver does not take */
+	h.pt_id = k->ioas->obj.id;
+	KUNIT_EXPECT_EQ(test, ifv_ioctl(test, ifd_hwpt_alloc, &h, sizeof(h)),
+			-EOPNOTSUPP);
+	h.data_type = 0;
+	h.data_len = 0;
+	h.pt_id = 9999;
+	KUNIT_EXPECT_EQ(test, ifv_ioctl(test, ifd_hwpt_alloc, &h, sizeof(h)),
+			-EINVAL);
+	h.pt_id = dev_id;
+	KUNIT_EXPECT_EQ(test, ifv_ioctl(test, ifd_hwpt_alloc, &h, sizeof(h)),
+			-EINVAL);
+	/* none of the failures left an object: IOAS, HWPT, device */
+	KUNIT_EXPECT_EQ(test, ifv_nobj(k), 3UL);
+
+	/* GET_HW_INFO: VT-d's registers, cut to the caller's length */
+	data = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+	memset(&i, 0, sizeof(i));
+	i.size = sizeof(i);
+	i.dev_id = dev_id;
+	i.data_len = 4;
+	i.data_uptr = (u64)(uintptr_t)k->ubuf + 1024;
+	memset(data, 0xab, 64);
+	KUNIT_ASSERT_EQ(test, copy_to_user(k->ubuf + 1024, data, 64), 0UL);
+	KUNIT_ASSERT_EQ(test, ifv_ioctl(test, ifd_get_hw_info, &i, sizeof(i)),
+			0);
+	KUNIT_EXPECT_EQ(test, i.out_data_type, IOMMU_HW_INFO_TYPE_INTEL_VTD);
+	KUNIT_EXPECT_EQ(test, i.data_len, (u32)sizeof(vtd));
+	KUNIT_EXPECT_EQ(test, i.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING,
+			0ULL);
+	KUNIT_ASSERT_EQ(test, copy_from_user(data, k->ubuf + 1024, 64), 0UL);
+	KUNIT_EXPECT_EQ(test, data[4], 0xab);
+	/* a longer buffer: the tail is zeroed */
+	i.data_len = 64;
+	KUNIT_ASSERT_EQ(test, ifv_ioctl(test, ifd_get_hw_info, &i, sizeof(i)),
+			0);
+	KUNIT_EXPECT_EQ(test, i.data_len, (u32)sizeof(vtd));
+	KUNIT_ASSERT_EQ(test, copy_from_user(data, k->ubuf + 1024, 64), 0UL);
+	memcpy(&vtd, data, sizeof(vtd));
+	KUNIT_EXPECT_NE(test, vtd.cap_reg, 0ULL);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(data + sizeof(vtd), 0,
+					    64 - sizeof(vtd)));
+
+	/* unbind detaches; a HWPT_ALLOC one stays until DESTROY */
+	iommufd_device_unbind(a);
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(k->ctx, pt), 0);
+}
+
+static struct kunit_case ifv_cases[] = {
+	KUNIT_CASE(ifv_bind_unbind),
+	KUNIT_CASE(ifv_attach),
+	KUNIT_CASE(ifv_replace),
+	KUNIT_CASE(ifv_group),
+	KUNIT_CASE(ifv_hwpt_alloc_info),
+	{}
+};
+
+static struct kunit_suite ifv_suite = {
+	.name = "iommufd_device",
+	.init = ifv_init,
+	.exit = ifv_exit,
+	.test_cases = ifv_cases,
+};
+
+kunit_test_suites(&ifk_suite, &ifp_suite, &ifh_suite, &ifa_suite, &ifv_suite);
+
+MODULE_IMPORT_NS(IOMMUFD);
+MODULE_IMPORT_NS(IOMMUFD_VFIO);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("VFIO out-of-tree team");
-MODULE_DESCRIPTION("KUnit tests of iommufd.ko's IOVA space and pinning");
+MODULE_DESCRIPTION("KUnit tests of iommufd.ko: IOVA space, pinning, HWPTs, accesses");

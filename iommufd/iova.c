@@ -459,7 +459,7 @@ out_unlock:
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_iova_collect);
 
-/* Rounds of asking the accesses to unpin one area before giving up. */
+/* Rounds of asking the accesses to unpin one area, after the first. */
 #define IFD_UNMAP_TRIES		100
 
 /*
@@ -518,11 +518,11 @@ again:
 			len = ifd_area_len(area);
 			area->prevent_access = true;
 			up_write(&iova->rwsem);
+			ifd_iova_notify_unmap(iova, stuck, len);
 			if (++tries > IFD_UNMAP_TRIES) {
 				ret = -EDEADLOCK;
 				goto out;
 			}
-			ifd_iova_notify_unmap(iova, stuck, len);
 			first = stuck;
 			goto again;
 		}

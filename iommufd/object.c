@@ -103,6 +103,7 @@ struct ifd_obj *ifd_obj_get(struct iommufd_ctx *ctx, u32 id,
 	xa_unlock(&ctx->objects);
 	return obj;
 }
+EXPORT_SYMBOL_IF_KUNIT(ifd_obj_get);
 
 void ifd_obj_put(struct iommufd_ctx *ctx, struct ifd_obj *obj)
 {
@@ -111,6 +112,7 @@ void ifd_obj_put(struct iommufd_ctx *ctx, struct ifd_obj *obj)
 	if (refcount_dec_and_test(&obj->shortterm))
 		wake_up_all(&ctx->destroy_wait);
 }
+EXPORT_SYMBOL_IF_KUNIT(ifd_obj_put);
 
 static void ifd_obj_free(struct ifd_obj *obj)
 {

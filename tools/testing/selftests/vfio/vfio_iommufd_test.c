@@ -3,7 +3,10 @@
  * /dev/iommu without devices: the ioctl header rules (size, trailing
  * bytes, unknown numbers and flags), IOAS_ALLOC and DESTROY, MAP (fixed
  * and kernel-chosen IOVA), UNMAP, COPY, IOVA_RANGES, ALLOW_IOVAS and
- * OPTION, each with good and bad input. Expected errnos are those of
+ * OPTION, each with good and bad input; IOMMU_VFIO_IOAS and the VFIO
+ * type1 container ioctls on /dev/iommu (the compat IOAS, type1 v1 cuts);
+ * HWPT_ALLOC and GET_HW_INFO as far as they go without a device (their
+ * checks before the device lookup). Expected errnos are those of
  * upstream Linux 6.12 (recorded against the in-tree iommufd of the debug
  * kernel). With no device attached nothing is pinned: MAP only records
  * the range, so VmPin/VmLck never move. Ids must not be consumed by
@@ -14,6 +17,7 @@
  * CONFIG_IOMMUFD; our iommufd.ko not installed) the program skips.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,8 @@
 #define RW		(IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 #define FIXED		IOMMU_IOAS_MAP_FIXED_IOVA
 #define NODE		"/dev/iommu"
+#define offsetofend(type, field) \
+	(offsetof(type, field) + sizeof(((type *)0)->field))
 
 static int ifd_open(void)
 {
@@ -908,6 +914,368 @@ static void t_reply_efault(void)
 	munmap(buf, P);
 }
 
+
+/* ---- IOMMU_VFIO_IOAS and the VFIO container ioctls -------------------- */
+
+static int vfio_ioas(int fd, uint16_t op, uint32_t *id)
+{
+	struct iommu_vfio_ioas v = {
+		.size = sizeof(v), .op = op, .ioas_id = id ? *id : 0,
+	};
+	int ret = ioctl(fd, IOMMU_VFIO_IOAS, &v);
+
+	if (!ret && id)
+		*id = v.ioas_id;
+	return ret;
+}
+
+static void t_vfio_ioas(void)
+{
+	int fd = ifd_open();
+	uint32_t a = ioas_alloc(fd), b = ioas_alloc(fd), id = 0;
+	struct iommu_vfio_ioas v = { .size = sizeof(v) };
+
+	/* none yet */
+	VT_ERRNO(vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &id), ENODEV);
+	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_CLEAR, NULL));
+	id = 99;
+	VT_ERRNO(vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &id), ENOENT);
+	id = 0;
+	VT_ERRNO(vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &id), ENOENT);
+	VT_ERRNO(vfio_ioas(fd, 3, &id), EOPNOTSUPP);
+	v.op = IOMMU_VFIO_IOAS_GET;
+	v.__reserved = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_VFIO_IOAS, &v), EOPNOTSUPP);
+	v.__reserved = 0;
+	v.size = offsetof(struct iommu_vfio_ioas, __reserved);
+	VT_ERRNO(ioctl(fd, IOMMU_VFIO_IOAS, &v), EINVAL);
+
+	id = a;
+	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &id));
+	id = 0;
+	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &id));
+	VT_EXPECT_EQ(id, a);
+	id = b;
+	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &id));
+	id = 0;
+	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &id));
+	VT_EXPECT_EQ(id, b);
+	/* the compat IOAS is no reference: DESTROY works and clears it */
+	VT_OK(destroy(fd, b));
+	VT_ERRNO(vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &id), ENODEV);
+	id = a;
+	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &id));
+	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_CLEAR, NULL));
+	VT_ERRNO(vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &id), ENODEV);
+	/* destroying another IOAS leaves it alone */
+	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &id));
+	b = ioas_alloc(fd);
+	VT_OK(destroy(fd, b));
+	id = 0;
+	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &id));
+	VT_EXPECT_EQ(id, a);
+}
+
+static int dma_map(int fd, uint32_t flags, void *va, uint64_t len,
+		   uint64_t iova)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m), .flags = flags, .vaddr = (uintptr_t)va,
+		.iova = iova, .size = len,
+	};
+
+	return ioctl(fd, VFIO_IOMMU_MAP_DMA, &m);
+}
+
+/* UNMAP_DMA; *size in: the length, out: what came back (also on error). */
+static int dma_unmap(int fd, uint32_t flags, uint64_t iova, uint64_t *size)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u), .flags = flags, .iova = iova, .size = *size,
+	};
+	int ret = ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &u);
+
+	*size = u.size;
+	return ret;
+}
+
+#define DMA_RW	(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+
+/*
+ * The answer to CHECK_EXTENSION(VFIO_NOIOMMU_IOMMU): upstream's is
+ * CONFIG_VFIO_NOIOMMU, which Debian's build (and our debug kernel) lack;
+ * our stack always has no-IOMMU support. -1: unknown stack, either.
+ */
+static int noiommu_answer(void)
+{
+	const char *stack = getenv("VFIO_STACK");
+
+	if (stack && !strcmp(stack, "intree"))
+		return 0;
+	if (stack && !strcmp(stack, "ours"))
+		return 1;
+	return -1;
+}
+
+/* Without a compat IOAS: what does not need one works, the rest ENODEV. */
+static void t_compat_none(void)
+{
+	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m) };
+	int fd = ifd_open(), noiommu = noiommu_answer();
+	char *buf = area(P);
+	uint64_t size = P;
+	long r;
+
+	VT_EXPECT_EQ(ioctl(fd, VFIO_GET_API_VERSION), VFIO_API_VERSION);
+	VT_EXPECT_EQ(ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU), 1);
+	VT_EXPECT_EQ(ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU), 1);
+	VT_EXPECT_EQ(ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL), 1);
+	VT_EXPECT_EQ(ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_NESTING_IOMMU),
+		     0);
+	VT_EXPECT_EQ(ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR), 0);
+	VT_EXPECT_EQ(ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_IOMMU), 0);
+	VT_EXPECT_EQ(ioctl(fd, VFIO_CHECK_EXTENSION, 999), 0);
+	r = ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_NOIOMMU_IOMMU);
+	if (noiommu >= 0)
+		VT_EXPECT_EQ(r, noiommu);
+	else
+		VT_EXPECT(r == 0 || r == 1, "got %ld", r);
+	/* DMA_CC_IOMMU looks at the compat IOAS: its errno comes back */
+	VT_ERRNO(ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU), ENODEV);
+
+	/* no group: no IOMMU to set */
+	VT_ERRNO(ioctl(fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), ENODEV);
+	VT_ERRNO(ioctl(fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU), ENODEV);
+	VT_ERRNO(ioctl(fd, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU), EINVAL);
+	VT_ERRNO(ioctl(fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_IOMMU), EINVAL);
+	VT_ERRNO(ioctl(fd, VFIO_SET_IOMMU, 99), EINVAL);
+	VT_ERRNO(ioctl(fd, VFIO_IOMMU_GET_INFO, &info), ENODEV);
+	info.argsz = offsetof(struct vfio_iommu_type1_info, iova_pgsizes);
+	VT_ERRNO(ioctl(fd, VFIO_IOMMU_GET_INFO, &info), EINVAL);
+	VT_ERRNO(dma_map(fd, DMA_RW, buf, P, IOVA), ENODEV);
+	VT_ERRNO(dma_unmap(fd, 0, IOVA, &size), ENODEV);
+	/* argsz and flags are checked first */
+	m.argsz = offsetof(struct vfio_iommu_type1_dma_map, size);
+	VT_ERRNO(ioctl(fd, VFIO_IOMMU_MAP_DMA, &m), EINVAL);
+	VT_ERRNO(dma_map(fd, VFIO_DMA_MAP_FLAG_VADDR, buf, P, IOVA), EINVAL);
+	size = P;
+	VT_ERRNO(dma_unmap(fd, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, IOVA,
+			   &size), EINVAL);
+	VT_ERRNO(dma_unmap(fd, VFIO_DMA_UNMAP_FLAG_VADDR, IOVA, &size), EINVAL);
+	/* not emulated at all */
+	VT_ERRNO(ioctl(fd, VFIO_IOMMU_DIRTY_PAGES, &info), ENOTTY);
+	VT_ERRNO(ioctl(fd, VFIO_GROUP_GET_STATUS, &info), ENOTTY);
+	VT_ERRNO(ioctl(fd, VFIO_DEVICE_GET_INFO, &info), ENOTTY);
+	munmap(buf, P);
+}
+
+/* Walk GET_INFO's capability chain: DMA_AVAIL, then IOVA_RANGE. */
+static void check_info(int fd, uint32_t *argsz_out)
+{
+	union {
+		struct vfio_iommu_type1_info info;
+		uint8_t raw[512];
+	} u;
+	struct vfio_iommu_type1_info_cap_iova_range *iova;
+	struct vfio_iommu_type1_info_dma_avail *avail;
+	struct vfio_info_cap_header *h;
+	uint32_t need;
+
+	/* header only: argsz says how much the chain needs */
+	memset(&u, 0xff, sizeof(u));
+	u.info.argsz = sizeof(u.info);
+	VT_OK(ioctl(fd, VFIO_IOMMU_GET_INFO, &u.info));
+	need = u.info.argsz;
+	VT_EXPECT_EQ(need, sizeof(u.info) + 16 + 32);
+	VT_EXPECT_EQ(u.info.flags, VFIO_IOMMU_INFO_PGSIZES |
+		     VFIO_IOMMU_INFO_CAPS);
+	VT_EXPECT_EQ(u.info.cap_offset, 0);
+	VT_EXPECT_EQ(u.info.iova_pgsizes, ~(uint64_t)(P - 1));
+	/* the old short struct: no cap_offset written back */
+	memset(&u, 0xff, sizeof(u));
+	u.info.argsz = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
+	VT_OK(ioctl(fd, VFIO_IOMMU_GET_INFO, &u.info));
+	VT_EXPECT_EQ(u.info.argsz, need);
+	VT_EXPECT_EQ(u.info.cap_offset, 0xffffffff);
+
+	memset(&u, 0, sizeof(u));
+	u.info.argsz = sizeof(u);
+	VT_OK(ioctl(fd, VFIO_IOMMU_GET_INFO, &u.info));
+	VT_EXPECT_EQ(u.info.argsz, need);
+	VT_ASSERT(u.info.cap_offset == sizeof(u.info), "cap_offset %u",
+		  u.info.cap_offset);
+	h = (void *)(u.raw + u.info.cap_offset);
+	VT_EXPECT_EQ(h->id, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+	VT_EXPECT_EQ(h->version, 1);
+	avail = (void *)h;
+	VT_EXPECT_EQ(avail->avail, UINT32_MAX);
+	VT_ASSERT(h->next == sizeof(u.info) + 16, "next %u", h->next);
+	h = (void *)(u.raw + h->next);
+	VT_EXPECT_EQ(h->id, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	VT_EXPECT_EQ(h->version, 1);
+	VT_EXPECT_EQ(h->next, 0);
+	iova = (void *)h;
+	/* nothing reserved without devices: all of it */
+	VT_EXPECT_EQ(iova->nr_iovas, 1);
+	VT_EXPECT_EQ(iova->iova_ranges[0].start, 0);
+	VT_EXPECT_EQ(iova->iova_ranges[0].end, UINT64_MAX);
+	if (argsz_out)
+		*argsz_out = need;
+}
+
+/* The container ioctls on a compat IOAS chosen with IOMMU_VFIO_IOAS. */
+static void t_compat_map(void)
+{
+	int fd = ifd_open();
+	uint32_t ioas = ioas_alloc(fd), id = ioas;
+	char *buf = area(16 * P);
+	uint64_t size, iova;
+
+	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &id));
+	VT_OK(ioctl(fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	/* again, or v2 after v2: fine (no container state of its own) */
+	VT_OK(ioctl(fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	VT_ERRNO(ioctl(fd, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU), EINVAL);
+	/* no HWPT on it: every one (none) enforces coherency */
+	VT_EXPECT_EQ(ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU), 1);
+	check_info(fd, NULL);
+
+	VT_OK(dma_map(fd, DMA_RW, buf, 4 * P, IOVA));
+	/* the same IOAS: its ioctls see the mapping */
+	iova = IOVA;
+	VT_ERRNO(map(fd, ioas, RW | FIXED, buf, P, &iova), EEXIST);
+	VT_ERRNO(dma_map(fd, DMA_RW, buf, P, IOVA + P), EEXIST);
+	/* neither READ nor WRITE: accepted, as upstream */
+	VT_OK(dma_map(fd, 0, buf + 4 * P, P, IOVA + 8 * P));
+	VT_OK(dma_map(fd, VFIO_DMA_MAP_FLAG_READ, buf + 4 * P, P,
+		      IOVA + 9 * P));
+	VT_ERRNO(dma_map(fd, DMA_RW, buf, 0, IOVA + 10 * P), EINVAL);
+	VT_ERRNO(dma_map(fd, DMA_RW, buf, P, UINT64_MAX - P + 2), EOVERFLOW);
+
+	/* v2: whole mappings only; nothing there is no error */
+	size = 2 * P;
+	VT_ERRNO(dma_unmap(fd, 0, IOVA, &size), ENOENT);
+	VT_EXPECT_EQ(size, 0);
+	size = P;
+	VT_OK(dma_unmap(fd, 0, IOVA + 20 * P, &size));
+	VT_EXPECT_EQ(size, 0);
+	size = 0;
+	VT_ERRNO(dma_unmap(fd, 0, IOVA, &size), EINVAL);
+	size = 2;
+	VT_ERRNO(dma_unmap(fd, 0, UINT64_MAX, &size), EOVERFLOW);
+	size = 4 * P;
+	VT_OK(dma_unmap(fd, 0, IOVA, &size));
+	VT_EXPECT_EQ(size, 4 * P);
+	/* ALL: iova and size must be 0 */
+	size = P;
+	VT_ERRNO(dma_unmap(fd, VFIO_DMA_UNMAP_FLAG_ALL, 0, &size), EINVAL);
+	size = 0;
+	VT_ERRNO(dma_unmap(fd, VFIO_DMA_UNMAP_FLAG_ALL, P, &size), EINVAL);
+	size = 0;
+	VT_OK(dma_unmap(fd, VFIO_DMA_UNMAP_FLAG_ALL, 0, &size));
+	VT_EXPECT_EQ(size, 2 * P);
+	size = 0;
+	VT_OK(dma_unmap(fd, VFIO_DMA_UNMAP_FLAG_ALL, 0, &size));
+	VT_EXPECT_EQ(size, 0);
+
+	/* the compat IOAS gone: back to ENODEV */
+	VT_OK(destroy(fd, ioas));
+	VT_ERRNO(dma_map(fd, DMA_RW, buf, P, IOVA), ENODEV);
+	munmap(buf, 16 * P);
+}
+
+/* VFIO_TYPE1_IOMMU: huge pages off, unmaps may cut mappings. */
+static void t_compat_type1v1(void)
+{
+	int fd = ifd_open();
+	uint32_t ioas = ioas_alloc(fd), id = ioas;
+	char *buf = area(16 * P);
+	uint64_t size, v = 1;
+
+	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &id));
+	VT_OK(dma_map(fd, DMA_RW, buf, 8 * P, IOVA));
+	VT_OK(ioctl(fd, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
+	VT_OK(option(fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET, ioas,
+		     &v));
+	VT_EXPECT_EQ(v, 0);
+
+	/* a hole in the middle, then the pieces one by one */
+	size = 2 * P;
+	VT_OK(dma_unmap(fd, 0, IOVA + 3 * P, &size));
+	VT_EXPECT_EQ(size, 2 * P);
+	VT_ERRNO(dma_map(fd, DMA_RW, buf, P, IOVA + 2 * P), EEXIST);
+	VT_OK(dma_map(fd, DMA_RW, buf, 2 * P, IOVA + 3 * P));
+	/* a cut off the page size */
+	size = P / 2;
+	VT_ERRNO(dma_unmap(fd, 0, IOVA + P, &size), EINVAL);
+	size = P;
+	VT_OK(dma_unmap(fd, 0, IOVA, &size));
+	VT_EXPECT_EQ(size, P);
+	/* across three areas, cutting the first and the last */
+	size = 4 * P;
+	VT_OK(dma_unmap(fd, 0, IOVA + 2 * P, &size));
+	VT_EXPECT_EQ(size, 4 * P);
+	size = 0;
+	VT_OK(dma_unmap(fd, VFIO_DMA_UNMAP_FLAG_ALL, 0, &size));
+	VT_EXPECT_EQ(size, 3 * P);
+	munmap(buf, 16 * P);
+}
+
+/* ---- HWPT_ALLOC and GET_HW_INFO: the checks before the device ------ */
+
+static void t_hwpt_no_device(void)
+{
+	int fd = ifd_open();
+	uint32_t ioas = ioas_alloc(fd);
+	struct iommu_hwpt_alloc h = {
+		.size = sizeof(h), .dev_id = ioas, .pt_id = ioas,
+	};
+	struct iommu_hw_info i = { .size = sizeof(i), .dev_id = ioas };
+	uint8_t data[64];
+
+	/* no device with that id (an IOAS is not one) */
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_ALLOC, &h), ENOENT);
+	h.dev_id = 99;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_ALLOC, &h), ENOENT);
+	/* flags are the driver's business, after the lookups */
+	h.flags = 0x80000000;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_ALLOC, &h), ENOENT);
+	h.flags = 0;
+	/* before them: __reserved, data type against length */
+	h.__reserved = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_ALLOC, &h), EOPNOTSUPP);
+	h.__reserved = 0;
+	h.data_len = sizeof(data);
+	h.data_uptr = (uintptr_t)data;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_ALLOC, &h), EINVAL);
+	h.data_type = IOMMU_HWPT_DATA_VTD_S1;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_ALLOC, &h), ENOENT);
+	h.data_len = 0;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_ALLOC, &h), EINVAL);
+	h.data_type = 0;
+	h.size = offsetof(struct iommu_hwpt_alloc, __reserved);
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_ALLOC, &h), EINVAL);
+	/* the minimum ends at __reserved: data and fault_id optional */
+	h.size = offsetofend(struct iommu_hwpt_alloc, __reserved);
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_ALLOC, &h), ENOENT);
+
+	VT_ERRNO(ioctl(fd, IOMMU_GET_HW_INFO, &i), ENOENT);
+	i.flags = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_GET_HW_INFO, &i), EOPNOTSUPP);
+	i.flags = 0;
+	i.__reserved[2] = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_GET_HW_INFO, &i), EOPNOTSUPP);
+	i.__reserved[2] = 0;
+	i.size = offsetof(struct iommu_hw_info, __reserved) + 2;
+	VT_ERRNO(ioctl(fd, IOMMU_GET_HW_INFO, &i), EINVAL);
+	/* the minimum ends at __reserved: out_capabilities optional */
+	i.size = offsetofend(struct iommu_hw_info, __reserved);
+	VT_ERRNO(ioctl(fd, IOMMU_GET_HW_INFO, &i), ENOENT);
+	/* none of this took an id */
+	VT_EXPECT_EQ(ioas_alloc(fd), ioas + 1);
+}
+
 static const struct vt_test tests[] = {
 	{ .name = "node", .fn = t_node },
 	{ .name = "header", .fn = t_header },
@@ -923,6 +1291,11 @@ static const struct vt_test tests[] = {
 	{ .name = "option_rlimit", .fn = t_option_rlimit },
 	{ .name = "option_huge", .fn = t_option_huge },
 	{ .name = "reply_efault", .fn = t_reply_efault },
+	{ .name = "vfio_ioas", .fn = t_vfio_ioas },
+	{ .name = "compat_none", .fn = t_compat_none },
+	{ .name = "compat_map", .fn = t_compat_map },
+	{ .name = "compat_type1v1", .fn = t_compat_type1v1 },
+	{ .name = "hwpt_no_device", .fn = t_hwpt_no_device },
 };
 
 /*
