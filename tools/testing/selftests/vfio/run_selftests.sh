@@ -23,7 +23,7 @@
 #
 # VFIO_SELFTESTS="SUITE..." runs only those programs, by suite name
 # (container group type1 edu_dma dma_fault irq device pm err devset vga
-# iommufd),
+# iommufd cdev),
 # VFIO_SELFTESTS_SKIP="SUITE..." all but those; vm.sh passes VFIO_*
 # variables into the test VM.
 
@@ -142,6 +142,9 @@ run() {
 	run vga vfio_vga_test
 	# no device: /dev/iommu alone (skips without it)
 	run iommufd vfio_iommufd_test
+	# the device cdev with iommufd on the edus (and $VFIO_MF0/$VFIO_MF1);
+	# skips without /dev/iommu or /dev/vfio/devices
+	run cdev vfio_cdev_test $edu
 }
 
 echo "1..$n"

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/iommufd.h>
 
 #include "vfio_test_lib.h"
 
@@ -936,6 +937,140 @@ void vt_session_open(struct vt_session *s, const struct vt_dev *d,
 		vt_set_iommu(s->container, type);
 	if (with_device)
 		s->device = vt_get_device(s->group, d->bdf);
+}
+
+/* ------------------------------------------------ device cdev + iommufd */
+
+int vt_cdev_name(const char *bdf, char *name, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int ret = -ENOENT;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "vfio", 4))
+			continue;
+		snprintf(name, len, "%s", de->d_name);
+		ret = 0;
+		break;
+	}
+	closedir(d);
+	return ret;
+}
+
+int vt_open_cdev(const struct vt_dev *d)
+{
+	char name[64], path[PATH_MAX];
+	int ret = vt_cdev_name(d->bdf, name, sizeof(name)), fd;
+
+	if (ret)
+		vt_fatal("%s: no vfio-dev node: %s", d->bdf, vt_errname(-ret));
+	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		vt_fatal("open %s: %s", path, vt_errname(errno));
+	return vt_track(fd);
+}
+
+int vt_open_iommufd(void)
+{
+	int fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		vt_fatal("open /dev/iommu: %s", vt_errname(errno));
+	return vt_track(fd);
+}
+
+int vt_bind_iommufd(int dev, int iommufd, uint32_t *devid)
+{
+	struct vfio_device_bind_iommufd b = {
+		.argsz = sizeof(b),
+		.iommufd = iommufd,
+	};
+
+	if (ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &b))
+		return -errno;
+	if (devid)
+		*devid = b.out_devid;
+	return 0;
+}
+
+int vt_attach_pt(int dev, uint32_t *pt_id)
+{
+	struct vfio_device_attach_iommufd_pt a = {
+		.argsz = sizeof(a),
+		.pt_id = *pt_id,
+	};
+
+	if (ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a))
+		return -errno;
+	*pt_id = a.pt_id;
+	return 0;
+}
+
+int vt_detach_pt(int dev)
+{
+	struct vfio_device_detach_iommufd_pt d = { .argsz = sizeof(d) };
+
+	return ioctl(dev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d) ? -errno : 0;
+}
+
+uint32_t vt_ioas_alloc(int iommufd)
+{
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+
+	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &a))
+		vt_fatal("IOMMU_IOAS_ALLOC: %s", vt_errname(errno));
+	return a.out_ioas_id;
+}
+
+int vt_ioas_map(int iommufd, uint32_t ioas, void *vaddr, uint64_t iova,
+		uint64_t size, uint32_t flags)
+{
+	struct iommu_ioas_map m = {
+		.size = sizeof(m),
+		.flags = flags | IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)vaddr,
+		.length = size,
+		.iova = iova,
+	};
+
+	return ioctl(iommufd, IOMMU_IOAS_MAP, &m) ? -errno : 0;
+}
+
+int vt_ioas_unmap(int iommufd, uint32_t ioas, uint64_t iova, uint64_t size,
+		  uint64_t *unmapped)
+{
+	struct iommu_ioas_unmap u = {
+		.size = sizeof(u),
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = size,
+	};
+
+	if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &u))
+		return -errno;
+	if (unmapped)
+		*unmapped = u.length;
+	return 0;
+}
+
+int vt_iommufd_destroy(int iommufd, uint32_t id)
+{
+	struct iommu_destroy d = { .size = sizeof(d), .id = id };
+
+	return ioctl(iommufd, IOMMU_DESTROY, &d) ? -errno : 0;
+}
+
+long vt_pinned_kb(void)
+{
+	return vt_status_kb("VmPin:");
 }
 
 /* --------------------------------------------------------------- regions */

@@ -244,6 +244,31 @@ struct vt_session {
 void vt_session_open(struct vt_session *s, const struct vt_dev *d,
 		     unsigned long type, bool with_device);
 
+/*
+ * ---- device cdev + iommufd (child side, tracked) ----
+ * The cdev of a device bound to a VFIO driver is
+ * /dev/vfio/devices/vfioN, N from /sys/bus/pci/devices/BDF/vfio-dev/.
+ * The IOAS helpers take the IOMMU_IOAS_MAP_* flags of <linux/iommufd.h>;
+ * the mapping is always at the fixed @iova. Those returning int give
+ * 0 or -errno.
+ */
+/* "vfioN" into @name; -ENOENT when @bdf has no vfio-dev node. */
+int vt_cdev_name(const char *bdf, char *name, size_t len);
+int vt_open_cdev(const struct vt_dev *d);
+int vt_open_iommufd(void);
+int vt_bind_iommufd(int dev, int iommufd, uint32_t *devid);
+/* ATTACH_IOMMUFD_PT: *pt_id in, the attached (HW)PT's id out. */
+int vt_attach_pt(int dev, uint32_t *pt_id);
+int vt_detach_pt(int dev);
+uint32_t vt_ioas_alloc(int iommufd);
+int vt_ioas_map(int iommufd, uint32_t ioas, void *vaddr, uint64_t iova,
+		uint64_t size, uint32_t flags);
+int vt_ioas_unmap(int iommufd, uint32_t ioas, uint64_t iova, uint64_t size,
+		  uint64_t *unmapped);
+int vt_iommufd_destroy(int iommufd, uint32_t id);
+/* VmPin of /proc/self/status: what iommufd pins, in kB. */
+long vt_pinned_kb(void);
+
 /* ---- regions ---- */
 int vt_region_info(int dev, unsigned int index, struct vfio_region_info *ri);
 uint64_t vt_region_offset(int dev, unsigned int index);
