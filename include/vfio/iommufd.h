@@ -38,7 +38,7 @@ bool iommufd_ctx_has_group(struct iommufd_ctx *ictx,
 
 /*
  * Devices with a real IOMMU group. bind claims DMA ownership of @dev for
- * the context (-EBUSY if a container or another context owns it) and
+ * the context (-EPERM if a container or another context owns it) and
  * publishes a DEVICE object whose id goes to *@id. attach and replace
  * take an IOAS id (an automatic HWPT is found or made; *@pt_id becomes
  * its id) or a HWPT_PAGING id. detach returns the device to blocked DMA.

@@ -192,7 +192,7 @@ fi
 #   debug    the debug kernel (tools/testing/kernel/build.sh, built once
 #            and cached, a cold build started with the check); our
 #            modules built for it from a copy of the tree and always
-#            staged; two guests side by side (run_debug), each with a
+#            staged; two guests (run_jobs), each with a
 #            kmemleak scan last (run-tests.sh): KUnit (kernel/kunit-run.sh)
 #            and the C selftests in $OUT/vm-debug, items "debug VM: ...",
 #            the rest (on QEMU 10 with the igb, as sriov, when it can be
@@ -204,6 +204,7 @@ vm_dir() { if [ "$1" = iommu ]; then echo "$OUT"; else echo "$OUT/vm-$1"; fi; }
 vm_label() {
 	case $1 in
 	iommu) ;;
+	iommu2) echo "iommu VM 2: " ;;
 	debug2) echo "debug VM 2: " ;;
 	*) echo "$1 VM: " ;;
 	esac
@@ -317,7 +318,7 @@ prepare_debug() {
 }
 
 # The debug VM's tests run in two guests side by side (each TCG guest
-# keeps one core busy; nothing else runs by then): the first boots with
+# keeps one core busy; see run_jobs): the first boots with
 # our KUnit suites and the C selftests but debug2_suites, the second
 # with those suites (none: the halves weigh the same without) and the
 # other tests: the shell tests, the fault pass and, on QEMU 10 with the
@@ -348,7 +349,7 @@ run_vm() {
 		# the tree (for the wrong kernel's objects).
 		vmargs+=(-e VFIO_INSTALL=staged)
 		[ -z "$debug_stage" ] || vmargs+=(-e "VFIO_STAGE=$debug_stage")
-	elif [[ " noiommu sriov " == *" $fl "* ]] && [ -n "$stage" ]; then
+	elif [[ " iommu2 noiommu sriov " == *" $fl "* ]] && [ -n "$stage" ]; then
 		# The iommu VM proves `make install`; here it would only
 		# cost 80 s of TCG.
 		vmargs+=(-e VFIO_INSTALL=staged -e "VFIO_STAGE=$stage")
@@ -357,7 +358,7 @@ run_vm() {
 		[ -z "$stage" ] || vmargs+=(-e "VFIO_STAGE=$stage")
 	fi
 	case $fl in
-	iommu)
+	iommu|iommu2)
 		vmargs+=(--timeout "${VM_TIMEOUT:-1500}")
 		# tools/testing/vm/tests/dkms_test.sh: `dkms build` takes
 		# ~7 min under TCG, seconds here; the guest gets the built
@@ -413,11 +414,33 @@ run_vm() {
 	"$VM/vm.sh" "${vmargs[@]}" -- /bin/sh "$VM/run-tests.sh" "$@"
 }
 
-# run_debug TEST...: the debug guests, side by side, under the machine's
-# VM lock (vm.sh's, taken here for both); sets vmrc and vmrc2. Their
-# consoles are printed one after the other at the end.
-run_debug() {
-	local lockdir p1 p2=''
+# The VM jobs run two at a time (each TCG guest keeps one core busy),
+# under the machine's VM lock (vm.sh's, taken here once for all of them).
+# The stock-kernel flavours go first, in two lanes of about equal length:
+#   lane 1: iommu, then noiommu, then sriov
+#   lane 2: iommu2 (the iommu VM's install tests, see iommu2_tests)
+# Meanwhile the debug kernel is awaited and our modules are built for it
+# (prepare_debug); each debug guest then takes the next free slot, debug2
+# (the longer) first. Each job writes its console to DIR/run.out and
+# "STATUS SECONDS" to DIR/job.rc; count_vm reads them afterwards.
+VM_SLOTS=${VFIO_VM_SLOTS:-2}
+
+# job FLAVOUR TEST...: one boot, in the background's foreground.
+job() {
+	local fl=$1 dir t0 rc=0
+	shift
+	dir=$(vm_dir "$fl")
+	mkdir -p "$dir"
+	t0=$(date +%s)
+	run_vm "$fl" "$@" > "$dir/run.out" 2>&1 || rc=$?
+	echo "$rc $(( $(date +%s) - t0 ))" > "$dir/job.rc"
+}
+
+# The iommu VM's tests, split between iommu and iommu2 (see below).
+iommu_list=() iommu2_list=()
+
+run_jobs() {
+	local lockdir lane1=() lane2=() running=0 fl dbg=() ok=1
 	lockdir=/run/lock
 	[ -w "$lockdir" ] || lockdir=${TMPDIR:-/tmp}
 	exec 7> "$lockdir/vfio-test-vm.lock"
@@ -425,23 +448,60 @@ run_debug() {
 		echo "check: another test VM is running; waiting for it"
 		flock 7
 	fi
-	# Both guests would build the missing initramfs at once.
-	"$VM/vm.sh" --kernel "$debug_root" --initramfs > /dev/null
 	export VFIO_VM_LOCKED=1
-	mkdir -p "$(vm_dir debug)" "$(vm_dir debug2)"
-	run_vm debug "$@" > "$(vm_dir debug)/run.out" 2>&1 &
-	p1=$!
-	if [ "$debug_shards" != 1 ]; then
-		run_vm debug2 "$@" > "$(vm_dir debug2)/run.out" 2>&1 &
-		p2=$!
+	for fl in "${boots[@]}"; do
+		case $fl in
+		iommu|noiommu|sriov) lane1+=("$fl") ;;
+		iommu2) lane2+=("$fl") ;;
+		debug) dbg=(debug2 debug)
+		       [ "$debug_shards" != 1 ] || dbg=(debug) ;;
+		esac
+	done
+	[ ${#lane2[@]} -gt 0 ] || [ ${#lane1[@]} -lt 2 ] ||
+		{ lane2=("${lane1[@]:1}"); lane1=("${lane1[0]}"); }
+	if [ ${#lane1[@]} -gt 0 ] || [ ${#lane2[@]} -gt 0 ]; then
+		# Two guests would build the missing initramfs at once.
+		"$VM/vm.sh" --initramfs > /dev/null
 	fi
-	vmrc=0 vmrc2=0
-	wait "$p1" || vmrc=$?
-	[ -z "$p2" ] || wait "$p2" || vmrc2=$?
+	if [ ${#lane1[@]} -gt 0 ]; then
+		stock_lane "${lane1[@]}" &
+		running=$((running + 1))
+	fi
+	if [ ${#lane2[@]} -gt 0 ]; then
+		stock_lane "${lane2[@]}" &
+		running=$((running + 1))
+	fi
+	if [ ${#dbg[@]} -gt 0 ]; then
+		section "debug VM: preparation"
+		prepare_debug || ok=0
+		[ $ok = 0 ] || "$VM/vm.sh" --kernel "$debug_root" --initramfs \
+			> /dev/null
+		if [ $ok = 1 ]; then
+			for fl in "${dbg[@]}"; do
+				while [ $running -ge "$VM_SLOTS" ]; do
+					wait -n
+					running=$((running - 1))
+				done
+				job "$fl" "${job_tests[@]}" &
+				running=$((running + 1))
+			done
+		fi
+	fi
+	wait
 	unset VFIO_VM_LOCKED
 	exec 7>&-
-	cat "$(vm_dir debug)/run.out"
-	[ -z "$p2" ] || cat "$(vm_dir debug2)/run.out"
+}
+
+# stock_lane FLAVOUR...: the stock-kernel jobs of one lane, in order.
+stock_lane() {
+	local fl
+	for fl in "$@"; do
+		case $fl in
+		iommu) job iommu "${iommu_list[@]}" ;;
+		iommu2) job iommu2 "${iommu2_list[@]}" ;;
+		*) job "$fl" "${job_tests[@]}" ;;
+		esac
+	done
 }
 
 # parse_item SEQ NAME: TAP lines count one item each, else the exit status.
@@ -579,13 +639,30 @@ if [ "$stack" = ours ] && [ $build_ok = 0 ]; then
 	summary
 fi
 
-# The boots with something to run (a recount: those that ran).
+# The boots with something to run (a recount: those that ran). The iommu
+# VM's install tests (iommu2_tests: minutes of depmod and xz under TCG)
+# boot a second iommu guest of their own (iommu2, staged install), which
+# runs beside the first.
+iommu2_tests=" dkms_test.sh uninstall_test.sh modules_test.sh "
+job_tests=("$@")
 boots=()
 for fl in $vm_flavours; do
 	if [ -n "$only_vms" ] && [[ " $only_vms " != *" $fl "* ]]; then
 		continue
 	elif [ $recount = 1 ]; then
 		[ -d "$(vm_dir "$fl")/results" ] && boots+=("$fl")
+		[ "$fl" != iommu ] || [ ! -d "$(vm_dir iommu2)/results" ] ||
+			boots+=(iommu2)
+	elif [ "$fl" = iommu ]; then
+		while read -r t; do
+			if [[ "$iommu2_tests" == *" ${t##*/} "* ]]; then
+				iommu2_list+=("$t")
+			else
+				iommu_list+=("$t")
+			fi
+		done < <(VFIO_SRC="$SRC" sh "$VM/run-tests.sh" --list iommu "$@")
+		[ ${#iommu_list[@]} = 0 ] || boots+=(iommu)
+		[ ${#iommu2_list[@]} = 0 ] || boots+=(iommu2)
 	elif [ -n "$(VFIO_SRC="$SRC" sh "$VM/run-tests.sh" --list "$fl" "$@")" ]
 	then
 		boots+=("$fl")
@@ -593,41 +670,46 @@ for fl in $vm_flavours; do
 done
 [ ${#boots[@]} -gt 0 ] || item fail "vm: no test to run"
 
-# The staging for the stock kernel (the debug VM has its own; the noiommu
-# and sriov VMs always use it).
+# The staging for the stock kernel (the debug VM has its own; iommu2,
+# noiommu and sriov always use it).
 if [ $recount = 0 ] && [ "$stack" = ours ] &&
-   { [[ " ${boots[*]} " == *" noiommu "* ]] ||
-     [[ " ${boots[*]} " == *" sriov "* ]] ||
+   { [[ " ${boots[*]} " == *" "@(noiommu|sriov|iommu2)" "* ]] ||
      { [ "$install" = staged ] && [[ " ${boots[*]} " == *" iommu "* ]]; }; }
 then
 	stage_modules || summary
 fi
 
-for fl in "${boots[@]}"; do
+if [ $recount = 0 ] && [[ " ${boots[*]} " == *" sriov "* ]]; then
+	section "sriov VM: preparation"
+	if ! prepare_sriov; then
+		b=()
+		for fl in "${boots[@]}"; do [ "$fl" = sriov ] || b+=("$fl"); done
+		boots=("${b[@]}")
+	fi
+fi
+
+[ $recount = 1 ] || run_jobs
+
+for fl in "${boots[@]}" debug2; do
+	[ "$fl" != debug2 ] || [ -d "$(vm_dir debug2)/results" ] || continue
 	case $fl in
 	iommu) section "VM tests (stack: $stack)" ;;
 	*) section "$fl VM tests (stack: $stack)" ;;
 	esac
-	if [ $recount = 0 ] && [ "$fl" = debug ]; then
-		prepare_debug || continue
+	dir=$(vm_dir "$fl")
+	vmrc=0
+	if [ $recount = 0 ]; then
+		if [ ! -f "$dir/job.rc" ]; then
+			# prepare_debug said why (an item above).
+			[ "${fl%2}" = debug ] || item fail "$fl VM: did not run"
+			continue
+		fi
+		[ ! -f "$dir/run.out" ] || cat "$dir/run.out"
+		read -r vmrc secs < "$dir/job.rc"
+		echo "check: $fl VM: ${secs}s"
 	fi
-	if [ $recount = 0 ] && [ "$fl" = sriov ]; then
-		prepare_sriov || continue
-	fi
-	vmrc=0 vmrc2=0 t0=$(date +%s)
-	if [ $recount = 1 ]; then
-		:
-	elif [ "$fl" = debug ]; then
-		run_debug "$@"
-	else
-		run_vm "$fl" "$@" || vmrc=$?
-	fi
-	[ $recount = 1 ] || echo "check: $fl VM: $(( $(date +%s) - t0 ))s"
 	section "results"
 	count_vm "$fl" "$vmrc"
-	if [ "$fl" = debug ] && [ -d "$(vm_dir debug2)/results" ]; then
-		count_vm debug2 "$vmrc2"
-	fi
 done
 
 echo "check: $(( $(date +%s) - start ))s"

@@ -4,7 +4,8 @@
 # Guest side of run.sh (runs inside the test VM, as root): for each stack
 # in $BENCH_ORDER (e.g. "intree ours ours intree"), load that VFIO stack,
 # bind edu #0 to vfio-pci, run vfio_bench and keep its output in
-# $VM_OUT/round-N-STACK.txt. Our modules come from the host-staged tree
+# $VM_OUT/round-N-STACK.txt (also when it failed part way: the lines
+# before the failure are finished measurements). Our modules come from the host-staged tree
 # ($VFIO_INSTALL=staged, $VFIO_STAGE), see guest-lib.sh.
 set -u
 . "$VFIO_SRC/tools/testing/vm/guest-lib.sh"
@@ -44,9 +45,10 @@ for stack in ${BENCH_ORDER:-intree ours ours intree}; do
 	"$BENCH" -d "$VFIO_EDU0" ${BENCH_ARGS:-} > "$out.tmp" 2>&1
 	r=$?
 	cat "$out.tmp"
-	if [ $r = 0 ]; then
-		mv "$out.tmp" "$out"
-	else
+	# A failed run keeps the metrics it printed before failing (each
+	# line is a finished measurement); the VM's status says it failed.
+	mv "$out.tmp" "$out"
+	if [ $r != 0 ]; then
 		echo "bench: vfio_bench failed ($r) on $stack"
 		rc=1
 	fi

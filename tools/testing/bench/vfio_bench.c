@@ -2,12 +2,16 @@
 /*
  * vfio_bench: micro-benchmarks of a VFIO stack on the edu device.
  *
- *   vfio_bench [-d BDF] [-r REPS] [-m MIB] [-q]
+ *   vfio_bench [-d BDF] [-r REPS] [-m MIB] [-s SCALE%]
  *
  * The device must already be bound to vfio-pci (run.sh's guest side does
  * it). Every metric runs N operations per repetition and REPS repetitions;
  * the value printed is the median over the repetitions of the mean time of
- * one operation. Output, one line per metric:
+ * one operation. The group path (container + type1) is measured first;
+ * then, once every group fd is closed, the iommufd path when the stack has
+ * one (/dev/iommu and the device's /dev/vfio/devices/vfioN; the in-tree
+ * stack of Debian's kernel has neither, the ioas_* and cdev_* metrics are
+ * then left out). Output, one line per metric:
  *
  *   METRIC VALUE UNIT
  *
@@ -26,8 +30,11 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/iommufd.h>
 #include <linux/vfio.h>
 
 #define EDU_REG_IDENT		0x00
@@ -46,6 +53,10 @@ static unsigned long dma_mib = 256;
 static int nfail;
 
 static int container = -1, group = -1, device = -1;
+/* The iommufd path: /dev/iommu, its IOAS, the cdev of the device. */
+static int iommufd = -1;
+static uint32_t ioas_id;
+static char cdev_path[64];
 static uint64_t cfg_off, bar0_off, bar0_size;
 static uint32_t bar0_flags;
 
@@ -212,89 +223,207 @@ static unsigned long anon_huge_kb(void *addr)
 	return kb;
 }
 
-static void bench_dma(bool huge)
-{
-	size_t size = dma_mib << 20;
-	size_t len = size + SZ_2M;
-	double tmap[MAX_REPS], tunmap[MAX_REPS];
-	const char *tag = huge ? "2m" : "4k";
-	char name[64];
+/*
+ * The DMA buffer of one map/unmap metric: @size bytes 2 MiB aligned
+ * (room for the alignment in @raw/@len), THP asked for or refused, every
+ * page touched, so that the map only pins and maps. The same for type1 and
+ * the IOAS.
+ */
+struct dma_buf {
 	char *raw, *buf;
+	size_t len, size;
+	const char *tag;
+};
+
+static void dma_buf_get(struct dma_buf *b, bool huge)
+{
+	unsigned long kb;
+
+	b->size = dma_mib << 20;
+	b->len = b->size + SZ_2M;
+	b->tag = huge ? "2m" : "4k";
+	b->raw = mmap(NULL, b->len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->raw == MAP_FAILED)
+		die("mmap %zu: %s", b->len, strerror(errno));
+	b->buf = (char *)(((uintptr_t)b->raw + SZ_2M - 1) & ~(SZ_2M - 1));
+	if (madvise(b->buf, b->size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		die("madvise: %s", strerror(errno));
+	for (size_t o = 0; o < b->size; o += 4096)
+		b->buf[o] = 1;
+	kb = anon_huge_kb(b->buf);
+	diag("%s: AnonHugePages %lu kB of %zu kB", b->tag, kb, b->size >> 10);
+	if (huge && kb < (b->size >> 10) / 2)
+		diag("2m: WARNING: less than half the buffer is THP");
+}
+
+static void dma_buf_put(struct dma_buf *b)
+{
+	munmap(b->raw, b->len);
+}
+
+/* One backend's map and unmap of the whole buffer at IOVA_BASE. */
+struct dma_backend {
+	const char *prefix;	/* metric names: PREFIX_map_TAG_SIZEM */
+	void (*map)(const struct dma_buf *b);
+	void (*unmap)(const struct dma_buf *b);
+};
+
+static void type1_map(const struct dma_buf *b)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)b->buf, .iova = IOVA_BASE,
+		.size = b->size,
+	};
+
+	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &m))
+		die("MAP_DMA %s: %s", b->tag, strerror(errno));
+}
+
+static void type1_unmap(const struct dma_buf *b)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u), .iova = IOVA_BASE, .size = b->size,
+	};
+
+	if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &u))
+		die("UNMAP_DMA %s: %s", b->tag, strerror(errno));
+	if (u.size != b->size)
+		die("UNMAP_DMA %s unmapped %llu", b->tag,
+		    (unsigned long long)u.size);
+}
+
+static const struct dma_backend type1_dma = {
+	.prefix = "dma", .map = type1_map, .unmap = type1_unmap,
+};
+
+static void ioas_map(const struct dma_buf *b)
+{
+	struct iommu_ioas_map m = {
+		.size = sizeof(m),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas_id,
+		.user_va = (uintptr_t)b->buf, .length = b->size,
+		.iova = IOVA_BASE,
+	};
+
+	if (ioctl(iommufd, IOMMU_IOAS_MAP, &m))
+		die("IOAS_MAP %s: %s", b->tag, strerror(errno));
+}
+
+static void ioas_unmap(const struct dma_buf *b)
+{
+	struct iommu_ioas_unmap u = {
+		.size = sizeof(u), .ioas_id = ioas_id,
+		.iova = IOVA_BASE, .length = b->size,
+	};
+
+	if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &u))
+		die("IOAS_UNMAP %s: %s", b->tag, strerror(errno));
+	if (u.length != b->size)
+		die("IOAS_UNMAP %s unmapped %llu", b->tag,
+		    (unsigned long long)u.length);
+}
+
+static const struct dma_backend ioas_dma = {
+	.prefix = "ioas", .map = ioas_map, .unmap = ioas_unmap,
+};
+
+static void bench_dma(const struct dma_backend *be, bool huge)
+{
+	double tmap[MAX_REPS], tunmap[MAX_REPS];
+	struct dma_buf b;
+	char name[64];
 	int i;
 
-	raw = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
-		die("mmap %zu: %s", len, strerror(errno));
-	buf = (char *)(((uintptr_t)raw + SZ_2M - 1) & ~(SZ_2M - 1));
-	if (madvise(buf, size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
-		die("madvise: %s", strerror(errno));
-	for (size_t o = 0; o < size; o += 4096)
-		buf[o] = 1;
-	{
-		unsigned long kb = anon_huge_kb(buf);
-
-		diag("%s: AnonHugePages %lu kB of %zu kB", tag, kb, size >> 10);
-		if (huge && kb < (size >> 10) / 2)
-			diag("2m: WARNING: less than half the buffer is THP");
-	}
+	dma_buf_get(&b, huge);
 	for (i = 0; i < reps; i++) {
-		struct vfio_iommu_type1_dma_map m = {
-			.argsz = sizeof(m),
-			.flags = VFIO_DMA_MAP_FLAG_READ |
-				 VFIO_DMA_MAP_FLAG_WRITE,
-			.vaddr = (uintptr_t)buf, .iova = IOVA_BASE,
-			.size = size,
-		};
-		struct vfio_iommu_type1_dma_unmap u = {
-			.argsz = sizeof(u), .iova = IOVA_BASE, .size = size,
-		};
 		double t0, t1, t2;
 
 		t0 = now_ns();
-		if (ioctl(container, VFIO_IOMMU_MAP_DMA, &m))
-			die("MAP_DMA %s: %s", tag, strerror(errno));
+		be->map(&b);
 		t1 = now_ns();
-		if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &u))
-			die("UNMAP_DMA %s: %s", tag, strerror(errno));
+		be->unmap(&b);
 		t2 = now_ns();
-		if (u.size != size)
-			die("UNMAP_DMA %s unmapped %llu", tag,
-			    (unsigned long long)u.size);
 		tmap[i] = t1 - t0;
 		tunmap[i] = t2 - t1;
 	}
-	snprintf(name, sizeof(name), "dma_map_%s_%luM", tag, dma_mib);
+	snprintf(name, sizeof(name), "%s_map_%s_%luM", be->prefix, b.tag,
+		 dma_mib);
 	report(name, tmap, reps, "ms");
-	snprintf(name, sizeof(name), "dma_unmap_%s_%luM", tag, dma_mib);
+	snprintf(name, sizeof(name), "%s_unmap_%s_%luM", be->prefix, b.tag,
+		 dma_mib);
 	report(name, tunmap, reps, "ms");
-	munmap(raw, len);
+	dma_buf_put(&b);
 }
 
 /* ---- device open + close ---- */
 
 /*
+ * Where the time of an open/close metric goes: per phase, the median over
+ * the repetitions of its mean time per operation, as a diagnostic line
+ * "# METRIC split: PHASE T us, ...". Only for the slow metrics, where a
+ * clock read between the phases costs nothing noticeable.
+ */
+#define MAX_PHASES	4
+
+struct split {
+	const char *phase[MAX_PHASES];
+	double t[MAX_PHASES][MAX_REPS];
+};
+
+static void split_report(const char *metric, struct split *sp, int n)
+{
+	char line[256];
+	size_t len;
+
+	len = snprintf(line, sizeof(line), "%s split:", metric);
+	for (int p = 0; p < MAX_PHASES && sp->phase[p]; p++)
+		len += snprintf(line + len, sizeof(line) - len, "%s %s %.1f us",
+				p ? "," : "", sp->phase[p],
+				median(sp->t[p], n) / 1e3);
+	diag("%s", line);
+}
+
+/*
  * GET_DEVICE_FD + close, @n times per repetition. With no other fd open
  * this is the device's first open and last close (enable, reset); with
- * one kept open it is only the fd's creation.
+ * one kept open it is only the fd's creation. @split: also time the two
+ * apart.
  */
-static void bench_open_close(const char *metric, int n)
+static void bench_open_close(const char *metric, int n, bool split)
 {
+	struct split sp = { .phase = { "get_device_fd", "close" } };
 	double t[MAX_REPS];
 
 	for (int i = 0; i < reps; i++) {
 		double t0 = now_ns();
 
+		sp.t[0][i] = sp.t[1][i] = 0;
 		for (int k = 0; k < n; k++) {
 			int fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+			double t1, t2;
 
 			if (fd < 0)
 				die("GET_DEVICE_FD: %s", strerror(errno));
+			if (!split) {
+				close(fd);
+				continue;
+			}
+			t1 = now_ns();
 			close(fd);
+			t2 = now_ns();
+			sp.t[1][i] += (t2 - t1) / n;
 		}
 		t[i] = (now_ns() - t0) / n;
+		sp.t[0][i] = t[i] - sp.t[1][i];
 	}
 	report(metric, t, reps, "us");
+	if (split)
+		split_report(metric, &sp, reps);
 }
 
 /* ---- region reads ---- */
@@ -398,6 +527,123 @@ static void bench_msi(int n)
 	report("msi_roundtrip", t, reps, "us");
 }
 
+/* ---- the iommufd path: cdev, BIND, ATTACH ---- */
+
+/*
+ * /dev/vfio/devices/vfioN of the device, from its vfio-dev/ folder in
+ * sysfs. False when the stack gives it no cdev.
+ */
+static bool find_cdev(void)
+{
+	char path[128];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	d = opendir(path);
+	if (!d)
+		return false;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "vfio", 4)) {
+			snprintf(cdev_path, sizeof(cdev_path),
+				 "/dev/vfio/devices/%s", de->d_name);
+			break;
+		}
+	closedir(d);
+	return cdev_path[0] != 0;
+}
+
+/*
+ * open the cdev, bind it to iommufd and attach it to the IOAS. @ts, if
+ * not NULL, gets the clock after each of the three steps.
+ */
+static int cdev_open_attach(double *ts)
+{
+	struct vfio_device_bind_iommufd bind = {
+		.argsz = sizeof(bind), .iommufd = iommufd,
+	};
+	struct vfio_device_attach_iommufd_pt at = {
+		.argsz = sizeof(at), .pt_id = ioas_id,
+	};
+	int fd = open(cdev_path, O_RDWR);
+
+	if (fd < 0)
+		die("%s: %s", cdev_path, strerror(errno));
+	if (ts)
+		ts[0] = now_ns();
+	if (ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		die("BIND_IOMMUFD: %s", strerror(errno));
+	if (ts)
+		ts[1] = now_ns();
+	if (ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
+		die("ATTACH_IOMMUFD_PT %u: %s", ioas_id, strerror(errno));
+	if (ts)
+		ts[2] = now_ns();
+	return fd;
+}
+
+/*
+ * Set up /dev/iommu and one IOAS. False (nothing measured) when the
+ * stack has no iommufd or no cdev for the device.
+ */
+static bool open_iommufd(void)
+{
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+
+	if (access("/dev/iommu", F_OK)) {
+		diag("no /dev/iommu: ioas_* and cdev_* not measured");
+		return false;
+	}
+	if (!find_cdev()) {
+		diag("%s has no vfio-dev cdev: ioas_* and cdev_* not measured",
+		     bdf);
+		nfail++;
+		return false;
+	}
+	iommufd = open("/dev/iommu", O_RDWR);
+	if (iommufd < 0)
+		die("/dev/iommu: %s", strerror(errno));
+	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &a))
+		die("IOAS_ALLOC: %s", strerror(errno));
+	ioas_id = a.out_ioas_id;
+	diag("iommufd: %s, IOAS %u", cdev_path, ioas_id);
+	return true;
+}
+
+/*
+ * open + BIND + ATTACH + close of the cdev, @n times per repetition: the
+ * device's first open and last close every time (cdev fds are
+ * exclusive), as device_open_close is on the group path.
+ */
+static void bench_cdev_open_close(int n)
+{
+	struct split sp = {
+		.phase = { "open", "bind", "attach", "close" },
+	};
+	double t[MAX_REPS];
+
+	for (int i = 0; i < reps; i++) {
+		double t0 = now_ns();
+
+		for (int p = 0; p < MAX_PHASES; p++)
+			sp.t[p][i] = 0;
+		for (int k = 0; k < n; k++) {
+			double ts[MAX_PHASES], tk = now_ns();
+			int fd = cdev_open_attach(ts);
+
+			close(fd);
+			ts[3] = now_ns();
+			for (int p = 0; p < MAX_PHASES; p++) {
+				sp.t[p][i] += (ts[p] - tk) / n;
+				tk = ts[p];
+			}
+		}
+		t[i] = (now_ns() - t0) / n;
+	}
+	report("cdev_open_close", t, reps, "us");
+	split_report("cdev_open_close", &sp, reps);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -411,11 +657,20 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "d:r:m:s:h")) != -1) {
 		switch (c) {
-		case 'd': bdf = optarg; break;
-		case 'r': reps = atoi(optarg); break;
-		case 'm': dma_mib = strtoul(optarg, NULL, 0); break;
-		case 's': scale = atoi(optarg); break;
-		default: usage();
+		case 'd':
+			bdf = optarg;
+			break;
+		case 'r':
+			reps = atoi(optarg);
+			break;
+		case 'm':
+			dma_mib = strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			scale = atoi(optarg);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (reps < 1 || reps > MAX_REPS || !dma_mib || scale < 1)
@@ -427,8 +682,8 @@ int main(int argc, char **argv)
 	diag("device %s, %d repetitions, DMA %lu MiB at IOVA 0x%llx", bdf,
 	     reps, dma_mib, IOVA_BASE);
 
-	bench_dma(false);
-	bench_dma(true);
+	bench_dma(&type1_dma, false);
+	bench_dma(&type1_dma, true);
 	/* N: ~20 ms per repetition under TCG, long enough to ride out
 	 * the host scheduling the VM away now and then.
 	 */
@@ -436,13 +691,29 @@ int main(int argc, char **argv)
 	bench_pread("bar0_pread", bar0_off + EDU_REG_IDENT, N(10000));
 	bench_mmap_read(N(500000));
 	bench_msi(N(2000));
-	bench_open_close("device_fd_open_close", N(2000));
+	bench_open_close("device_fd_open_close", N(2000), false);
 
 	/* Last: the device's only fd goes, every open enables it again. */
 	close(device);
 	device = -1;
-	bench_open_close("device_open_close", N(5));
+	bench_open_close("device_open_close", N(5), true);
 	close(group);
 	close(container);
+
+	/*
+	 * The iommufd path, with the group path gone (a BIND while the
+	 * group is open is refused): the same DMA metrics through an IOAS
+	 * the device is attached to, so that MAP pins and fills the domain
+	 * as type1 does, then the cdev's open/close.
+	 */
+	if (open_iommufd()) {
+		device = cdev_open_attach(NULL);
+		bench_dma(&ioas_dma, false);
+		bench_dma(&ioas_dma, true);
+		close(device);
+		device = -1;
+		bench_cdev_open_close(N(5));
+		close(iommufd);
+	}
 	return nfail ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # vfio-test-vm: debug
-# vfio-test-timeout: 600
+# vfio-test-timeout: 900
 #
 # Run every VFIO selftest program and merge their TAP into one stream:
 # "TAP version 13", one "ok"/"not ok" line per test (renumbered, prefixed
