@@ -404,3 +404,12 @@ MODULE_VERSION("0.2.1");
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("VFIO out-of-tree team");
 MODULE_DESCRIPTION("Type1 IOMMU driver for VFIO");
+#ifdef VFIO_OOT_IOMMUFD
+/*
+ * Not a real dependency: kmod's `modprobe -r vfio_pci vfio_iommu_type1
+ * vfio` removes a module's post soft dependencies first, so vfio_cdev
+ * goes while vfio is still in use (else removing it would take vfio
+ * along as an idle dependency, and the explicit vfio then fails).
+ */
+MODULE_SOFTDEP("post: vfio_cdev");
+#endif
