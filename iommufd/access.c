@@ -253,6 +253,41 @@ static void ifd_access_unpin_range(struct ifd_iova *iova, unsigned long first,
 	WARN_ON_ONCE(1);
 }
 
+/*
+ * Start of a pin or rw of [@iova, @iova + @length): checks the range,
+ * sets *@last to its inclusive end and returns the attached IOAS's
+ * address space read-locked, with ioas_lock held so that a detach or
+ * replace waits. ifd_access_unlock_range() ends it.
+ */
+static struct ifd_iova *ifd_access_lock_range(struct iommufd_access *access,
+					      unsigned long iova,
+					      unsigned long length,
+					      unsigned long *last)
+{
+	struct ifd_iova *space;
+
+	if (!length)
+		return ERR_PTR(-EINVAL);
+	if (check_add_overflow(iova, length - 1, last))
+		return ERR_PTR(-EOVERFLOW);
+
+	mutex_lock(&access->ioas_lock);
+	if (!access->ioas) {
+		mutex_unlock(&access->ioas_lock);
+		return ERR_PTR(-ENOENT);
+	}
+	space = &access->ioas->iova;
+	down_read(&space->rwsem);
+	return space;
+}
+
+static void ifd_access_unlock_range(struct iommufd_access *access,
+				    struct ifd_iova *space)
+{
+	up_read(&space->rwsem);
+	mutex_unlock(&access->ioas_lock);
+}
+
 /**
  * iommufd_access_pin_pages - pin the pages behind an IOVA range
  * @access: the access, attached, made with needs_pin_pages
@@ -277,18 +312,9 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 	struct ifd_seg seg;
 	int ret;
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
-
-	mutex_lock(&access->ioas_lock);
-	if (!access->ioas) {
-		mutex_unlock(&access->ioas_lock);
-		return -ENOENT;
-	}
-	space = &access->ioas->iova;
-	down_read(&space->rwsem);
+	space = ifd_access_lock_range(access, iova, length, &last);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
 	for (;;) {
 		if (!ifd_seg_at(space, cur, last, &seg)) {
 			ret = -ENOENT;
@@ -321,15 +347,13 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 			break;
 		cur = seg.last + 1;
 	}
-	up_read(&space->rwsem);
-	mutex_unlock(&access->ioas_lock);
+	ifd_access_unlock_range(access, space);
 	return 0;
 
 err_unpin:
 	if (cur != iova)
 		ifd_access_unpin_range(space, iova, cur - 1);
-	up_read(&space->rwsem);
-	mutex_unlock(&access->ioas_lock);
+	ifd_access_unlock_range(access, space);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_access_pin_pages, IOMMUFD);
@@ -387,18 +411,9 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 	struct ifd_seg seg;
 	int ret = 0;
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, &last))
-		return -EOVERFLOW;
-
-	mutex_lock(&access->ioas_lock);
-	if (!access->ioas) {
-		mutex_unlock(&access->ioas_lock);
-		return -ENOENT;
-	}
-	space = &access->ioas->iova;
-	down_read(&space->rwsem);
+	space = ifd_access_lock_range(access, iova, length, &last);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
 	for (;;) {
 		if (!ifd_seg_at(space, cur, last, &seg)) {
 			ret = -ENOENT;
@@ -420,8 +435,7 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 		data += bytes;
 		cur = seg.last + 1;
 	}
-	up_read(&space->rwsem);
-	mutex_unlock(&access->ioas_lock);
+	ifd_access_unlock_range(access, space);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_access_rw, IOMMUFD);
