@@ -62,12 +62,7 @@ EXPORT_SYMBOL_GPL(vfio_iommufd_physical_detach_ioas);
 /* The last close: detached (DMA blocked) first, then unbound. */
 void vfio_iommufd_physical_unbind(struct vfio_device *vdev)
 {
-	lockdep_assert_held(&vdev->dev_set->lock);
-
-	if (vdev->iommufd_attached) {
-		iommufd_device_detach(vdev->iommufd_device);
-		vdev->iommufd_attached = false;
-	}
+	vfio_iommufd_physical_detach_ioas(vdev);
 	iommufd_device_unbind(vdev->iommufd_device);
 	vdev->iommufd_device = NULL;
 }
