@@ -141,8 +141,7 @@ check "MMIO: factorial of 10 = 3628800 (read $QT_VAL, $((SECONDS - t)) s)" \
 	test "$QT_VAL" = 3628800
 
 # ------------------------------------------------------------------ DMA
-pat=$(head -c $EDU_LEN /dev/urandom | od -An -v -tx1 | tr -d ' \n')
-qt_cmd "write $(hex $EDU_SRC) $EDU_LEN 0x$pat" &&
+qt_random_fill $EDU_SRC $EDU_LEN &&
 	qt_cmd "memset $(hex $EDU_DST) $EDU_LEN 0" || fatal "qtest: write the pattern"
 t=$SECONDS
 qt_edu_dma $EDU_SRC $EDU_BUF 1
@@ -151,13 +150,7 @@ check "DMA: $EDU_LEN random bytes RAM $(hex $EDU_SRC) -> edu through the IOAS ($
 t=$SECONDS
 qt_edu_dma $EDU_BUF $EDU_DST 3
 rc=$?
-qt_cmd "read $(hex $EDU_DST) $EDU_LEN" || fatal "qtest: read back"
-back=${QT_REPLY#0x}
-[ "$back" = "$pat" ] || {
-	rc=1
-	note "want ${pat:0:64}..."
-	note "got  ${back:0:64}..."
-}
+qt_mem_is $EDU_DST $EDU_LEN "$QT_PAT" || rc=1
 check "DMA: edu -> RAM $(hex $EDU_DST) through the IOAS: the $EDU_LEN bytes match ($((SECONDS - t)) s)" \
 	test $rc = 0
 

@@ -151,8 +151,7 @@ check "MSI: two raises -> messages 0x4d51, 0x4d52 written to $(hex $EDU_MSI_ADDR
 	test $rc = 0
 
 # ------------------------------------------------------------------ DMA
-pat=$(head -c $EDU_LEN /dev/urandom | od -An -v -tx1 | tr -d ' \n')
-qt_cmd "write $(hex $EDU_SRC) $EDU_LEN 0x$pat" &&
+qt_random_fill $EDU_SRC $EDU_LEN &&
 	qt_cmd "memset $(hex $EDU_DST) $EDU_LEN 0" || fatal "qtest: write the pattern"
 
 t=$SECONDS
@@ -166,13 +165,7 @@ qt_cfg_wr16 "$QT_MSI_DATA" 0x4d53 && qt_cmd "memset $(hex $EDU_MSI_ADDR) 4 0" ||
 	fatal "config: MSI data"
 qt_edu_dma $EDU_BUF $EDU_DST 7
 rc=$?
-qt_cmd "read $(hex $EDU_DST) $EDU_LEN" || fatal "qtest: read back"
-back=${QT_REPLY#0x}
-[ "$back" = "$pat" ] || {
-	rc=1
-	note "want ${pat:0:64}..."
-	note "got  ${back:0:64}..."
-}
+qt_mem_is $EDU_DST $EDU_LEN "$QT_PAT" || rc=1
 check "DMA: edu -> RAM $(hex $EDU_DST): the $EDU_LEN bytes match ($((SECONDS - t)) s)" \
 	test $rc = 0
 qt_poll32 $EDU_MSI_ADDR 0xffff 0x4d53 15 && qt_rd32 $((EDU_BAR + 0x24)) &&

@@ -361,6 +361,25 @@ check() { # DESCRIPTION COMMAND...: one item; status of the command
 note() { echo "# $*"; }
 hex() { printf '0x%x' "$1"; }
 
+# qt_random_fill ADDR LEN: LEN random bytes into guest RAM at ADDR; their
+# hex (no 0x) is left in QT_PAT.
+qt_random_fill() {
+	QT_PAT=$(head -c "$2" /dev/urandom | od -An -v -tx1 | tr -d ' \n')
+	qt_cmd "write $(hex "$1") $2 0x$QT_PAT"
+}
+
+# qt_mem_is ADDR LEN HEX: guest RAM at ADDR holds HEX (no 0x); if not,
+# notes the starts of both and fails. A failed read ends the test.
+qt_mem_is() {
+	local got
+	qt_cmd "read $(hex "$1") $2" || fatal "qtest: read back"
+	got=${QT_REPLY#0x}
+	[ "$got" = "$3" ] && return 0
+	note "want ${3:0:64}..."
+	note "got  ${got:0:64}..."
+	return 1
+}
+
 qt_dump() {
 	note "---- nested QEMU stderr ($QT_LOG):"
 	sed 's/^/#   /' "$QT_LOG" 2>/dev/null | tail -n 30
