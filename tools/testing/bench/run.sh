@@ -111,6 +111,17 @@ for f in "$VMOUT"/round-*-*.txt; do
 	}' "$f"
 done > "$OUT/split.txt"
 
+# awk: med(LIST), the median of a space-separated list of numbers.
+AWK_MED='
+function med(list,   a, n, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}'
+
 {
 	echo "# VFIO bench: ours vs in-tree, one VM boot, rounds: $order"
 	echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $kver, TCG, edu 0000:01:00.0"
@@ -118,15 +129,7 @@ done > "$OUT/split.txt"
 	echo "# speed = in-tree / ours: >1.0 ours faster, <1.0 ours slower"
 	echo "# ioas_X (our iommufd) vs in-tree dma_X (type1), cdev_open_close vs"
 	echo "# in-tree device_open_close (group path): last column, with the goal"
-	awk '
-	function med(list,   a, n, i, j, t) {
-		n = split(list, a, " ")
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-			}
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
+	awk "$AWK_MED"'
 	# The in-tree metric that ours @m is compared with; sets goal.
 	function base(m) {
 		goal = 0
@@ -172,15 +175,7 @@ done > "$OUT/split.txt"
 	}' "$OUT/all.txt"
 	[ -s "$OUT/split.txt" ] && echo &&
 	echo "# where the open/close time goes: per phase, median us per op" &&
-	awk '
-	function med(list,   a, n, i, j, t) {
-		n = split(list, a, " ")
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-			}
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
+	awk "$AWK_MED"'
 	{
 		k = $2 " " $1
 		if (!(k in seen)) { seen[k] = 1; key[++nk] = k }
