@@ -48,15 +48,6 @@ static int ifd_open(void)
 	return vt_track(fd);
 }
 
-static uint32_t ioas_alloc(int fd)
-{
-	struct iommu_ioas_alloc a = { .size = sizeof(a) };
-
-	if (ioctl(fd, IOMMU_IOAS_ALLOC, &a))
-		vt_fatal("IOAS_ALLOC: %s", vt_errname(errno));
-	return a.out_ioas_id;
-}
-
 static int destroy(int fd, uint32_t id)
 {
 	struct iommu_destroy d = { .size = sizeof(d), .id = id };
@@ -234,7 +225,7 @@ static void t_header(void)
 	a.flags = 0x80000000;
 	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOC, &a), EOPNOTSUPP);
 	/* none of the failures took an id */
-	VT_EXPECT_EQ(ioas_alloc(fd), 2);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd), 2);
 }
 
 /* ---- objects ----------------------------------------------------------- */
@@ -247,9 +238,9 @@ static void t_alloc_destroy(void)
 	uint64_t iova = IOVA;
 	void *buf = area(4 * P);
 
-	VT_EXPECT_EQ(ioas_alloc(fd), 1);
-	VT_EXPECT_EQ(ioas_alloc(fd), 2);
-	VT_EXPECT_EQ(ioas_alloc(fd), 3);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd), 1);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd), 2);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd), 3);
 	VT_OK(destroy(fd, 2));
 	VT_ERRNO(destroy(fd, 2), ENOENT);
 	VT_ERRNO(destroy(fd, 0), ENOENT);
@@ -257,7 +248,7 @@ static void t_alloc_destroy(void)
 	VT_ERRNO(destroy(fd, 0x7fffffff), ENOENT);
 	VT_ERRNO(destroy(fd, 0xffffffff), ENOENT);
 	/* the lowest free id comes back */
-	VT_EXPECT_EQ(ioas_alloc(fd), 2);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd), 2);
 
 	/* DESTROY header */
 	d.size = 4;
@@ -278,12 +269,12 @@ static void t_alloc_destroy(void)
 	VT_ERRNO(ioctl(fd, IOMMU_IOAS_ALLOC, ro), EFAULT);
 	VT_ERRNO(destroy(fd, 1), ENOENT);
 	munmap(ro, P);
-	VT_EXPECT_EQ(ioas_alloc(fd), 1);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd), 1);
 
 	/* ids are per open */
 	fd2 = ifd_open();
 	VT_ERRNO(destroy(fd2, 3), ENOENT);
-	VT_EXPECT_EQ(ioas_alloc(fd2), 1);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd2), 1);
 	VT_OK(destroy(fd, 3));
 	VT_OK(destroy(fd2, 1));
 	VT_OK(destroy(fd, 1));
@@ -301,8 +292,8 @@ static void t_close_with_objects(void)
 
 	for (i = 0; i < 4; i++) {
 		fd = ifd_open();
-		a = ioas_alloc(fd);
-		b = ioas_alloc(fd);
+		a = vt_ioas_alloc(fd);
+		b = vt_ioas_alloc(fd);
 		map_ok(fd, a, RW | FIXED, buf, 64 * P, iova);
 		map_ok(fd, a, RW, buf, 64 * P, 0);
 		VT_OK(copy(fd, RW, b, NULL, a, iova, 64 * P));
@@ -317,7 +308,7 @@ static void t_map_fixed(void)
 {
 	long pin0 = vt_status_kb("VmPin:"), lck0 = vt_locked_kb();
 	int fd = ifd_open();
-	uint32_t ioas = ioas_alloc(fd);
+	uint32_t ioas = vt_ioas_alloc(fd);
 	char *buf = area(16 * P);
 	uint64_t iova, out = 0;
 
@@ -421,7 +412,7 @@ static const struct bad_case map_cases[] = {
 static void t_map_errors(void)
 {
 	int fd = ifd_open();
-	uint32_t ioas = ioas_alloc(fd);
+	uint32_t ioas = vt_ioas_alloc(fd);
 	struct iommu_ioas_map m;
 	char *buf = area(4 * P);
 	uint64_t iova;
@@ -465,7 +456,7 @@ static void t_map_errors(void)
 static void t_map_auto(void)
 {
 	int fd = ifd_open();
-	uint32_t ioas = ioas_alloc(fd);
+	uint32_t ioas = vt_ioas_alloc(fd);
 	const size_t big = 8UL << 20;
 	char *raw = area(big + (2UL << 20));
 	char *buf = (char *)(((uintptr_t)raw + (2UL << 20) - 1) &
@@ -508,7 +499,7 @@ static void t_allow_iovas(void)
 	};
 	struct iommu_ioas_allow_iovas q;
 	int fd = ifd_open();
-	uint32_t ioas = ioas_alloc(fd), num = 4;
+	uint32_t ioas = vt_ioas_alloc(fd), num = 4;
 	char *buf = area(4 * P);
 	struct iommu_iova_range got[4];
 	uint64_t iova, align;
@@ -571,7 +562,7 @@ static void t_iova_ranges(void)
 	struct iommu_ioas_iova_ranges q;
 	struct iommu_iova_range r[2];
 	int fd = ifd_open();
-	uint32_t ioas = ioas_alloc(fd), num;
+	uint32_t ioas = vt_ioas_alloc(fd), num;
 	uint64_t align = 0, v;
 
 	/* no room: the count and alignment still come back */
@@ -621,7 +612,7 @@ static void t_unmap(void)
 {
 	struct iommu_ioas_unmap u;
 	int fd = ifd_open();
-	uint32_t ioas = ioas_alloc(fd);
+	uint32_t ioas = vt_ioas_alloc(fd);
 	char *buf = area(8 * P);
 	uint64_t out = 0;
 
@@ -705,7 +696,7 @@ static void t_copy(void)
 {
 	const uint32_t R = IOMMU_IOAS_MAP_READABLE;
 	int fd = ifd_open();
-	uint32_t src = ioas_alloc(fd), dst = ioas_alloc(fd);
+	uint32_t src = vt_ioas_alloc(fd), dst = vt_ioas_alloc(fd);
 	long lck0 = vt_locked_kb(), pin0 = vt_status_kb("VmPin:");
 	struct iommu_ioas_copy c;
 	char *buf = area(8 * P);
@@ -804,7 +795,7 @@ static void t_option_rlimit(void)
 	o.size = offsetof(struct iommu_option, val64);
 	VT_ERRNO(ioctl(fd, IOMMU_OPTION, &o), EINVAL);
 	/* only while the context has no object */
-	ioas_alloc(fd);
+	vt_ioas_alloc(fd);
 	v = 0;
 	VT_ERRNO(option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0,
 			&v), EBUSY);
@@ -824,7 +815,7 @@ static void t_option_rlimit(void)
 static void t_option_huge(void)
 {
 	int fd = ifd_open();
-	uint32_t ioas = ioas_alloc(fd), num = 1;
+	uint32_t ioas = vt_ioas_alloc(fd), num = 1;
 	struct iommu_iova_range r;
 	char *buf = area(8 * P);
 	uint64_t v = 0, iova, align;
@@ -896,7 +887,7 @@ static void t_reply_efault(void)
 {
 	struct iommu_ioas_map *m;
 	int fd = ifd_open();
-	uint32_t ioas = ioas_alloc(fd);
+	uint32_t ioas = vt_ioas_alloc(fd);
 	char *buf = area(P);
 
 	m = mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -910,7 +901,7 @@ static void t_reply_efault(void)
 	VT_ASSERT(!mprotect(m, P, PROT_READ), "mprotect");
 	VT_ERRNO(ioctl(fd, IOMMU_IOAS_MAP, m), EFAULT);
 	munmap(m, P);
-	VT_EXPECT_EQ(ioas_alloc(fd), ioas + 1);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd), ioas + 1);
 	munmap(buf, P);
 }
 
@@ -932,7 +923,7 @@ static int vfio_ioas(int fd, uint16_t op, uint32_t *id)
 static void t_vfio_ioas(void)
 {
 	int fd = ifd_open();
-	uint32_t a = ioas_alloc(fd), b = ioas_alloc(fd), id = 0;
+	uint32_t a = vt_ioas_alloc(fd), b = vt_ioas_alloc(fd), id = 0;
 	struct iommu_vfio_ioas v = { .size = sizeof(v) };
 
 	/* none yet */
@@ -969,7 +960,7 @@ static void t_vfio_ioas(void)
 	VT_ERRNO(vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &id), ENODEV);
 	/* destroying another IOAS leaves it alone */
 	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &id));
-	b = ioas_alloc(fd);
+	b = vt_ioas_alloc(fd);
 	VT_OK(destroy(fd, b));
 	id = 0;
 	VT_OK(vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &id));
@@ -1128,7 +1119,7 @@ static void check_info(int fd, uint32_t *argsz_out)
 static void t_compat_map(void)
 {
 	int fd = ifd_open();
-	uint32_t ioas = ioas_alloc(fd), id = ioas;
+	uint32_t ioas = vt_ioas_alloc(fd), id = ioas;
 	char *buf = area(16 * P);
 	uint64_t size, iova;
 
@@ -1189,7 +1180,7 @@ static void t_compat_map(void)
 static void t_compat_type1v1(void)
 {
 	int fd = ifd_open();
-	uint32_t ioas = ioas_alloc(fd), id = ioas;
+	uint32_t ioas = vt_ioas_alloc(fd), id = ioas;
 	char *buf = area(16 * P);
 	uint64_t size, v = 1;
 
@@ -1227,7 +1218,7 @@ static void t_compat_type1v1(void)
 static void t_hwpt_no_device(void)
 {
 	int fd = ifd_open();
-	uint32_t ioas = ioas_alloc(fd);
+	uint32_t ioas = vt_ioas_alloc(fd);
 	struct iommu_hwpt_alloc h = {
 		.size = sizeof(h), .dev_id = ioas, .pt_id = ioas,
 	};
@@ -1273,7 +1264,7 @@ static void t_hwpt_no_device(void)
 	i.size = offsetofend(struct iommu_hw_info, __reserved);
 	VT_ERRNO(ioctl(fd, IOMMU_GET_HW_INFO, &i), ENOENT);
 	/* none of this took an id */
-	VT_EXPECT_EQ(ioas_alloc(fd), ioas + 1);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd), ioas + 1);
 }
 
 static const struct vt_test tests[] = {
