@@ -383,8 +383,12 @@ run_vm() {
 		;;
 	debug|debug2)
 		# Our KUnit suites first, then the tests that opt in.
-		vmargs+=(--timeout "${VM_DEBUG_TIMEOUT:-1500}"
-			 --kernel "$debug_root")
+		# KASAN, lockdep and kmemleak under TCG make every test
+		# 2-3x slower than on the stock kernel: the time limits
+		# (there against hangs, not for speed) scale with it.
+		vmargs+=(--timeout "${VM_DEBUG_TIMEOUT:-2700}"
+			 --kernel "$debug_root"
+			 -e "VFIO_TEST_TIMEOUT_SCALE=${VFIO_DEBUG_TIMEOUT_SCALE:-2}")
 		mapfile -t dtests < <(VFIO_SRC="$SRC" \
 			sh "$VM/run-tests.sh" --list debug "$@")
 		for t in "${dtests[@]}"; do
@@ -425,7 +429,7 @@ run_vm() {
 # "STATUS SECONDS" to DIR/job.rc; count_vm reads them afterwards.
 VM_SLOTS=${VFIO_VM_SLOTS:-2}
 
-# job FLAVOUR TEST...: one boot, in the background's foreground.
+# job FLAVOUR TEST...: one boot; the caller puts it in the background.
 job() {
 	local fl=$1 dir t0 rc=0
 	shift

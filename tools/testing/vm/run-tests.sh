@@ -15,6 +15,8 @@
 #                              check.sh, on the host
 #
 # Environment: VFIO_STACK=ours|intree (default ours),
+#              VFIO_TEST_TIMEOUT_SCALE=N multiplies every test's limit
+#              (check.sh: 2 on the debug kernel),
 #              VFIO_TEST_TIMEOUT=seconds per test (default 300; a test
 #              script can ask for more: "# vfio-test-timeout: SEC"),
 #              VFIO_TEST_VM=flavour of this boot (default iommu, the normal
@@ -211,6 +213,7 @@ for t in $tests; do
 				head -n 1)
 			[ -n "$_tt" ] && [ "$_tt" -gt "$T" ] && T=$_tt
 		esac
+		T=$((T * ${VFIO_TEST_TIMEOUT_SCALE:-1}))
 		if [ -x "$t" ]; then
 			run_item "$i" "$(rel "$t")" "$(dirname "$t")" "$t"
 		else
