@@ -15,7 +15,8 @@
 #    group or device fd is open, vfio_cdev while a cdev fd is open,
 #    iommufd while vfio is loaded; with only a group fd open vfio_pci may
 #    go (upstream: the device leaves, the group fd stays valid); with
-#    vfio_cdev unloaded, opening the cdev loads it;
+#    vfio_cdev unloaded, opening the cdev loads it; unbinding the edu
+#    waits while a cdev fd (not bound) is open elsewhere;
 #  - with nothing open, rmmod of the set in reverse dependency order
 #    works, the /dev/vfio nodes (devices/ included) go away;
 #  - `modprobe -r`: `-r vfio-pci` removes vfio_pci and vfio_pci_core;
@@ -125,6 +126,26 @@ if [ "$T_ORIGIN" = updates ]; then
 	# The core loads the frontend when a node is opened without it.
 	t_check "opening /dev/vfio/devices/$vdev loads vfio_cdev again" \
 		eval 'exec 6<> "/dev/vfio/devices/$vdev" && exec 6>&- && t_loaded vfio_cdev'
+fi
+
+# An open cdev fd, even one never bound, holds the device as any device
+# fd does: unbinding waits for its close (another process holds it).
+if [ -n "$vdev" ]; then
+	(exec 6<> "/dev/vfio/devices/$vdev" && exec sleep 60) &
+	cdev_holder=$!
+	sleep 1
+	t_bg_write cdev_unbind "$edu" "/sys/bus/pci/devices/$edu/driver/unbind"
+	sleep 2
+	t_check "unbinding the edu waits while its cdev fd is open" \
+		t_bg_alive cdev_unbind
+	kill "$cdev_holder"
+	wait "$cdev_holder" 2> /dev/null
+	t_check "... and completes once the fd is closed" \
+		eval 't_bg_done cdev_unbind 20 && test "$T_BG_RC" = 0'
+	t_check "... no /dev/vfio/devices/$vdev left" \
+		test ! -e "/dev/vfio/devices/$vdev"
+	grp=$(vfio_bind "$edu")
+	t_check "edu bound again (/dev/vfio/$grp)" test -n "$grp"
 fi
 t_check "the set is still complete after the refused rmmods" eval \
 	'for m in $T_MODS; do t_loaded $m || exit 1; done'
