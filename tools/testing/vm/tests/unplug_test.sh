@@ -30,7 +30,11 @@
 #     across the removal does not keep the IOMMU group alive and answers
 #     GET_STATUS like upstream (ENODEV); a rescan brings the device back,
 #     it binds again and its BAR reads;
-#  8. after every case: the device unbound, /dev/vfio/N and the vfio-dev
+#  8. unbind with a cdev holder (/dev/vfio/devices/vfioN bound to
+#     /dev/iommu, attached to an IOAS, a REQ eventfd): REQ at once, the
+#     unbind blocks, the device keeps working, done once the holder
+#     closes (skipped where the stack has no device cdev);
+#  9. after every case: the device unbound, /dev/vfio/N and the vfio-dev
 #     class devices match what is bound, the device binds again and a
 #     client opens it; at the end every VFIO module unloads (no leaked
 #     reference), then vfio-pci is loaded again.
@@ -285,16 +289,40 @@ else
 fi
 t_check "7: /dev/vfio and vfio-dev match what is bound" t_vfio_nodes_ok
 
-# ---- 8. nothing leaked ------------------------------------------------------
+# ---- 8. a holder on the cdev path -----------------------------------------
+
+cur_bdf=$edu
+if vfio_dev_gone || [ ! -e /dev/iommu ]; then
+	t_skip "8: unbind with a cdev holder" \
+		"the $VFIO_STACK stack has no device cdev or no /dev/iommu"
+elif t_holder h -r cdev "$edu"; then
+	t_ok "8: cdev holder of $edu: bound to /dev/iommu, attached, REQ eventfd"
+	t_check "8: ... it has no group fd, yet /dev/vfio/$grp stays" \
+		test -e "/dev/vfio/$grp"
+	t_bg_write unb "$edu" "$unbind"
+	t_check "8: the REQ eventfd fires at once" \
+		t_holder_wait h '^req' "$soon"
+	t_check "8: unbind blocks while the cdev fd is open" t_bg_alive unb
+	t_check "8: ... the vfio-dev class device is already gone" vfio_dev_gone
+	t_check "8: the cdev fd still works meanwhile (config read)" \
+		t_holder_wait h '^alive 0x11e81234$' "$soon"
+	t_check "8: holder unbinds and closes cleanly" t_holder_stop h
+	unbind_done "$soon" "8: unbind completes right after the holder closed"
+	settle 8 "$edu" "$grp"
+else
+	t_nok "8: cdev holder of $edu: bound to /dev/iommu, attached, REQ eventfd"
+fi
+
+# ---- 9. nothing leaked ------------------------------------------------------
 
 vfio_unbind "$edu"
 vfio_unbind "$edu1"
-t_check "8: both edus given back, /dev/vfio and vfio-dev consistent" \
+t_check "9: both edus given back, /dev/vfio and vfio-dev consistent" \
 	eval 't_vfio_nodes_ok && test -z "$(vfio_driver_of "$edu")$(vfio_driver_of "$edu1")"'
-t_check "8: every VFIO module unloads (no leaked reference)" eval \
+t_check "9: every VFIO module unloads (no leaked reference)" eval \
 	'vfio_stack_unload > /dev/null && test -z "$(t_vfio_loaded)"'
-t_check "8: no /dev/vfio node is left" eval \
+t_check "9: no /dev/vfio node is left" eval \
 	'! ls /dev/vfio/* > /dev/null 2>&1'
-t_check "8: modprobe vfio-pci again (from $T_ORIGIN/)" eval \
+t_check "9: modprobe vfio-pci again (from $T_ORIGIN/)" eval \
 	'modprobe vfio-pci && t_file_is vfio $T_ORIGIN'
 t_done

@@ -32,6 +32,14 @@
  *     client giving up one device) and prints "released"; at the final
  *     signal, a group kept that way is asked VFIO_GROUP_GET_STATUS first:
  *     "group flags 0xN" or "group ERRNO".
+ *   vfio_hold [-w] [-r|-R] [-m] cdev BDF
+ *                                   the cdev path: /dev/iommu, an IOAS,
+ *                                   the device's /dev/vfio/devices/vfioN
+ *                                   bound to it (BIND_IOMMUFD) and
+ *                                   attached to the IOAS
+ *                                   (ATTACH_IOMMUFD_PT), GET_INFO; -r, -R
+ *                                   and -m as for "device", SIGUSR1 then
+ *                                   keeps /dev/iommu only
  *   vfio_hold kvm BDF               KVM's path into VFIO: as "device",
  *                                   the group added to a VM's
  *                                   KVM_DEV_TYPE_VFIO device first (kvm
@@ -47,6 +55,7 @@
  * every open and ioctl worked, 1 otherwise (with the failing call and
  * errno on stderr), 2 on usage errors.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -64,6 +73,7 @@
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/iommufd.h>
 #include <linux/kvm.h>
 #include <linux/vfio.h>
 
@@ -144,9 +154,23 @@ static int open_session(const char *bdf, int *group)
 /* -t: the VF token passed with the device name. */
 static const char *vf_token;
 
-static int get_device(int group, const char *bdf)
+/* A device fd is a PCI device's, whichever way it was opened. */
+static int check_pci(int dev, const char *bdf)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
+
+	if (ioctl(dev, VFIO_DEVICE_GET_INFO, &info))
+		return fail("VFIO_DEVICE_GET_INFO");
+	if (!(info.flags & VFIO_DEVICE_FLAGS_PCI)) {
+		fprintf(stderr, "vfio_hold: %s: not a PCI device (flags %#x)\n",
+			bdf, info.flags);
+		return -1;
+	}
+	return dev;
+}
+
+static int get_device(int group, const char *bdf)
+{
 	char name[128];
 	int dev;
 
@@ -157,14 +181,60 @@ static int get_device(int group, const char *bdf)
 	dev = keep(ioctl(group, VFIO_GROUP_GET_DEVICE_FD, name));
 	if (dev < 0)
 		return fail("VFIO_GROUP_GET_DEVICE_FD");
-	if (ioctl(dev, VFIO_DEVICE_GET_INFO, &info))
-		return fail("VFIO_DEVICE_GET_INFO");
-	if (!(info.flags & VFIO_DEVICE_FLAGS_PCI)) {
-		fprintf(stderr, "vfio_hold: %s: not a PCI device (flags %#x)\n",
-			bdf, info.flags);
-		return -1;
+	return check_pci(dev, bdf);
+}
+
+/* /dev/vfio/devices/vfioN of @bdf, as found under its vfio-dev/. */
+static int open_cdev(const char *bdf)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	d = opendir(dir);
+	if (!d)
+		return fail(dir);
+	path[0] = '\0';
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "vfio", 4))
+			snprintf(path, sizeof(path), "/dev/vfio/devices/%s",
+				 de->d_name);
+	closedir(d);
+	if (!path[0]) {
+		errno = ENOENT;
+		return fail(dir);
 	}
-	return dev;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return fail(path);
+	return fd;
+}
+
+/* /dev/iommu + IOAS, the cdev bound and attached to it: fds[0], fds[1]. */
+static int open_cdev_device(const char *bdf)
+{
+	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	int ictx, dev;
+
+	ictx = keep(open("/dev/iommu", O_RDWR | O_CLOEXEC));
+	if (ictx < 0)
+		return fail("open /dev/iommu");
+	if (ioctl(ictx, IOMMU_IOAS_ALLOC, &ioas))
+		return fail("IOMMU_IOAS_ALLOC");
+	dev = keep(open_cdev(bdf));
+	if (dev < 0)
+		return -1;
+	bind.iommufd = ictx;
+	if (ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		return fail("VFIO_DEVICE_BIND_IOMMUFD");
+	at.pt_id = ioas.out_ioas_id;
+	if (ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
+		return fail("VFIO_DEVICE_ATTACH_IOMMUFD_PT");
+	return check_pci(dev, bdf);
 }
 
 static int open_device(const char *bdf)
@@ -247,7 +317,7 @@ static void close_fds(void)
 		close(fds[--nfds]);
 }
 
-/* The device fd of a "device" session, while it is open (fds[2]). */
+/* The device fd of a session, while it is open (the last of fds[]). */
 static int dev_fd = -1;
 
 /* SIGUSR1: drop the device, keep the container and the group. */
@@ -257,7 +327,7 @@ static void release_device(void)
 		munmap((void *)bar0, bar0_size);
 		bar0 = NULL;
 	}
-	if (dev_fd >= 0 && nfds == 3 && fds[2] == dev_fd) {
+	if (dev_fd >= 0 && nfds && fds[nfds - 1] == dev_fd) {
 		close(dev_fd);
 		nfds--;
 	}
@@ -280,10 +350,10 @@ static void report_group(void)
 	fflush(stdout);
 }
 
-/* vfio_hold device BDF with its options. */
-static int device_session(const char *bdf, bool req, bool map)
+/* vfio_hold device|cdev BDF with its options. */
+static int device_session(const char *bdf, bool cdev, bool req, bool map)
 {
-	int dev = open_device(bdf);
+	int dev = cdev ? open_cdev_device(bdf) : open_device(bdf);
 
 	if (dev < 0)
 		return -1;
@@ -450,6 +520,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: vfio_hold [-w] container | group BDF | kvm BDF\n"
 		"       vfio_hold [-w] [-r|-R] [-m] [-t UUID] device BDF\n"
+		"       vfio_hold [-w] [-r|-R] [-m] cdev BDF\n"
 		"       vfio_hold status FD\n");
 	exit(2);
 }
@@ -481,7 +552,9 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	what = argv[1];
-	if ((req || map || vf_token) && strcmp(what, "device"))
+	if ((req || map) && strcmp(what, "device") && strcmp(what, "cdev"))
+		usage();
+	if (vf_token && strcmp(what, "device"))
 		usage();
 
 	/* Block the signals first: one sent right after "ready" is kept. */
@@ -502,7 +575,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(what, "group") && argc == 3)
 		ret = keep(open_group(argv[2]));
 	else if (!strcmp(what, "device") && argc == 3)
-		ret = device_session(argv[2], req, map);
+		ret = device_session(argv[2], false, req, map);
+	else if (!strcmp(what, "cdev") && argc == 3)
+		ret = device_session(argv[2], true, req, map);
 	else if (!strcmp(what, "kvm") && argc == 3)
 		ret = kvm_session(argv[2]);
 	else
