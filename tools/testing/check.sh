@@ -388,7 +388,7 @@ run_vm() {
 		# (there against hangs, not for speed) scale with it.
 		vmargs+=(--timeout "${VM_DEBUG_TIMEOUT:-2700}"
 			 --kernel "$debug_root"
-			 -e "VFIO_TEST_TIMEOUT_SCALE=${VFIO_DEBUG_TIMEOUT_SCALE:-2}")
+			 -e "VFIO_TEST_TIMEOUT_SCALE=${VFIO_DEBUG_TIMEOUT_SCALE:-3}")
 		mapfile -t dtests < <(VFIO_SRC="$SRC" \
 			sh "$VM/run-tests.sh" --list debug "$@")
 		for t in "${dtests[@]}"; do

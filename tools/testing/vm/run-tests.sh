@@ -16,7 +16,7 @@
 #
 # Environment: VFIO_STACK=ours|intree (default ours),
 #              VFIO_TEST_TIMEOUT_SCALE=N multiplies every test's limit
-#              (check.sh: 2 on the debug kernel),
+#              (check.sh: 3 on the debug kernel),
 #              VFIO_TEST_TIMEOUT=seconds per test (default 300; a test
 #              script can ask for more: "# vfio-test-timeout: SEC"),
 #              VFIO_TEST_VM=flavour of this boot (default iommu, the normal
