@@ -1522,6 +1522,45 @@ static void t_hot_reset_devset(void)
 	VT_EXPECT_EQ(vt_edu_rd(&x0.e, EDU_REG_IDENT), VT_EDU_IDENT);
 }
 
+/*
+ * The two-function edu with .1 off vfio-pci: it is outside the dev_set,
+ * so NOT_OWNED, the OWNED flag goes, and the reset is refused.
+ */
+static void t_hot_reset_not_owned(void)
+{
+	const uint32_t hsz = sizeof(struct vfio_pci_hot_reset);
+	struct vt_dev *d1 = NULL;
+	struct reset_info ri;
+	struct cx x0;
+	char path[PATH_MAX];
+	long h0;
+	bool probe;
+
+	if (!mf0 || !mf1)
+		vt_skip("no multi-function edu ($VFIO_MF0, $VFIO_MF1)");
+	for (int i = 0; i < vt_ndevs; i++)
+		if (&vt_devs[i] == mf1)
+			d1 = &vt_devs[i];
+	VT_ASSERT(d1, "%s not in vt_devs", mf1->bdf);
+	/* driver_override stays vfio-pci: nothing else takes it meanwhile */
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/vfio-pci/unbind");
+	VT_ASSERT(!vt_sysfs_write(path, mf1->bdf), "unbind %s", mf1->bdf);
+	probe = vt_reset_probe_add();
+	h0 = vt_reset_probe_hits();
+	cx_bind(&x0, mf0, vt_open_iommufd());
+	VT_OK(hot_reset_info(x0.dev, sizeof(ri), &ri));
+	VT_EXPECT_EQ(ri.h.count, 2);
+	VT_EXPECT_EQ(ri.h.flags, VFIO_PCI_HOT_RESET_FLAG_DEV_ID);
+	check_entry(&ri.d[0], mf0->bdf, x0.devid);
+	check_entry(&ri.d[1], mf1->bdf, VFIO_PCI_DEVID_NOT_OWNED);
+	VT_EXPECT_EQ(hot_reset(x0.dev, hsz, 0, 0), -EINVAL);
+	if (probe)
+		VT_EXPECT_EQ(vt_reset_probe_hits(), h0);
+	vt_reset_probe_del();
+	vt_close(x0.dev);
+	VT_OK(vt_bind_vfio(d1));
+}
+
 /* ---- KVM ------------------------------------------------------------- */
 
 static int kvm_file(int kdev, uint64_t attr, int fd)
@@ -1609,6 +1648,8 @@ static const struct vt_test tests[] = {
 	{ .name = "hot_reset_info", .fn = t_hot_reset_info },
 	{ .name = "hot_reset", .fn = t_hot_reset, .timeout = 120 },
 	{ .name = "hot_reset_devset", .fn = t_hot_reset_devset,
+	  .timeout = 120 },
+	{ .name = "hot_reset_not_owned", .fn = t_hot_reset_not_owned,
 	  .timeout = 120 },
 	{ .name = "kvm", .fn = t_kvm },
 };
