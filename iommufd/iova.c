@@ -766,9 +766,15 @@ int ifd_iova_add_domain(struct ifd_iova *iova, struct iommu_domain *domain)
 	if (ret)
 		goto err_unreserve;
 
+	/*
+	 * An empty IOAS (a device attached before any MAP, as at every
+	 * cdev open) has nothing to fill: no batch pages to allocate.
+	 */
+	n = interval_tree_iter_first(&iova->areas, 0, ULONG_MAX);
+	if (!n)
+		goto out_unlock;
 	pinrun_batch_init(&b);
-	for (n = interval_tree_iter_first(&iova->areas, 0, ULONG_MAX); n;
-	     n = interval_tree_iter_next(n, 0, ULONG_MAX)) {
+	for (; n; n = interval_tree_iter_next(n, 0, ULONG_MAX)) {
 		area = container_of(n, struct ifd_area, node);
 		if (first) {
 			ret = ifd_pages_pin(area->pages);
@@ -787,6 +793,7 @@ int ifd_iova_add_domain(struct ifd_iova *iova, struct iommu_domain *domain)
 	pinrun_batch_fini(&b);
 	if (ret)
 		goto err_unfill;
+out_unlock:
 	up_write(&iova->rwsem);
 	return 0;
 
