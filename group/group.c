@@ -132,7 +132,7 @@ static void vgrp_df_detach(struct vfio_device_file *df)
  * under kvm_lock before the VM can go away, so take the reference
  * under it.
  */
-static void vgrp_df_get_kvm(struct vfio_device_file *df)
+void vgrp_df_get_kvm(struct vfio_device_file *df)
 {
 	struct vfio_group *group = df->attach_data;
 
@@ -197,9 +197,29 @@ static struct vfio_device *vgrp_find_device(struct vfio_group *group,
 	return found;
 }
 
+/*
+ * How a device fd of @group attaches: to its container or to its
+ * iommufd; NULL (-EINVAL) with neither, also for a device that is open
+ * already.
+ */
+static const struct vfio_device_attach_ops *
+vgrp_attach_ops_of(struct vfio_group *group)
+{
+	const struct vfio_device_attach_ops *aops = NULL;
+
+	mutex_lock(&group->lock);
+	if (group->container)
+		aops = &vgrp_attach_ops;
+	else if (group->iommufd)
+		aops = &vgrp_iommufd_attach_ops;
+	mutex_unlock(&group->lock);
+	return aops;
+}
+
 static long vgrp_get_device_fd(struct vfio_group *group, void __user *uarg,
 			       void *karg)
 {
+	const struct vfio_device_attach_ops *aops;
 	struct vfio_device *vdev;
 	struct file *file;
 	char *name;
@@ -213,14 +233,15 @@ static long vgrp_get_device_fd(struct vfio_group *group, void __user *uarg,
 		return PTR_ERR(vdev);
 
 	/*
-	 * group->lock is not held here: the core takes dev_set->lock and
-	 * then calls vgrp_df_attach(), which takes it and checks the
-	 * container. The VM comes through vgrp_df_get_kvm().
+	 * group->lock is not held across the open: the core takes
+	 * dev_set->lock and then calls the attach op, which takes it and
+	 * checks again what the group is set to. The VM comes through
+	 * vgrp_df_get_kvm().
 	 */
-	fd = get_unused_fd_flags(O_CLOEXEC);
+	aops = vgrp_attach_ops_of(group);
+	fd = !aops ? -EINVAL : get_unused_fd_flags(O_CLOEXEC);
 	file = fd < 0 ? ERR_PTR(fd) :
-			vfio_device_open_file(vdev, &vgrp_attach_ops, group,
-					      NULL);
+			vfio_device_open_file(vdev, aops, group, NULL);
 	if (IS_ERR(file)) {
 		if (fd >= 0)
 			put_unused_fd(fd);
@@ -249,7 +270,7 @@ static long vgrp_get_status(struct vfio_group *group, void __user *uarg,
 	 * In a container we own the DMA; otherwise the group is usable
 	 * unless some kernel driver has claimed it.
 	 */
-	if (group->container)
+	if (group->container || group->iommufd)
 		status->flags = VFIO_GROUP_FLAGS_CONTAINER_SET |
 				VFIO_GROUP_FLAGS_VIABLE;
 	else if (!iommu_group_dma_owner_claimed(group->iommu_group))
@@ -274,18 +295,17 @@ static long vgrp_set_container(struct vfio_group *group, void __user *uarg,
 	if (fd_empty(f))
 		return -EBADF;
 
-	/* Not a container fd: there is no iommufd to accept either. */
 	container = vgrp_container_from_file(fd_file(f));
 
 	mutex_lock(&group->lock);
-	if (group->container)
+	if (group->container || group->iommufd)
 		ret = -EINVAL;
 	else if (group->orphaned)
 		ret = -ENODEV;
-	else if (!container)
-		ret = -EBADFD;
-	else
+	else if (container)
 		ret = vgrp_container_join(container, group);
+	else	/* /dev/iommu, else -EBADFD */
+		ret = vgrp_iommufd_join(group, fd_file(f));
 	mutex_unlock(&group->lock);
 	return ret;
 }
@@ -296,7 +316,10 @@ static long vgrp_unset_container(struct vfio_group *group, void __user *uarg,
 	int ret = 0;
 
 	mutex_lock(&group->lock);
-	if (!group->container)
+	/* Open devices keep their own hold of an iommufd (iommufd.c). */
+	if (group->iommufd)
+		vgrp_iommufd_leave(group);
+	else if (!group->container)
 		ret = -EINVAL;
 	else if (group->attached_devs)
 		ret = -EBUSY;
@@ -385,6 +408,8 @@ static int vgrp_release(struct inode *inode, struct file *file)
 	mutex_lock(&group->lock);
 	if (group->container)
 		vgrp_container_leave(group);
+	if (group->iommufd)
+		vgrp_iommufd_leave(group);
 	group->opened_file = NULL;
 	mutex_unlock(&group->lock);
 	file->private_data = NULL;

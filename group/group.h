@@ -11,7 +11,8 @@
  *                              and get_kvm; never with the one above)
  *   vgrp_registry.lock        (list of live groups, see group.c)
  *   vfio_group.lock
- *   vfio_container.lock
+ *   vfio_container.lock       (or, for a group on an iommufd, iommufd's
+ *                              own locks: compat IOAS, bind, attach)
  *   vgrp_backends_lock        (registered IOMMU backends, container.c)
  *   backend internal locks    (type1's own mutexes)
  *
@@ -37,6 +38,7 @@
 #define VGRP_PIN_MAX_PAGES	(PAGE_SIZE / sizeof(unsigned long))
 
 struct vfio_container;
+struct iommufd_ctx;
 struct kvm;
 
 /*
@@ -74,8 +76,13 @@ struct vfio_group {
 	 * meanwhile, and while it is open no device can be bound.
 	 */
 	unsigned int cdev_bound;
+	/*
+	 * What VFIO_GROUP_SET_CONTAINER set: a container or (iommufd.c)
+	 * an iommufd context, with a reference; never both.
+	 */
 	struct vfio_container *container;
 	struct list_head container_node; /* also under container->lock */
+	struct iommufd_ctx *iommufd;
 	unsigned int attached_devs;	/* devices with open fds */
 	bool orphaned;			/* last device left: no new users */
 
@@ -107,6 +114,11 @@ void vgrp_container_unpin(struct vfio_group *group, dma_addr_t iova,
 int vgrp_container_rw(struct vfio_group *group, dma_addr_t iova,
 		      void *data, size_t len, bool write);
 
+/* iommufd.c */
+int vgrp_iommufd_join(struct vfio_group *group, struct file *file);
+void vgrp_iommufd_leave(struct vfio_group *group);
+extern const struct vfio_device_attach_ops vgrp_iommufd_attach_ops;
+
 /* group.c */
 int vgrp_groups_init(void);
 void vgrp_groups_exit(void);
@@ -118,5 +130,6 @@ void vgrp_unblock_device(struct vfio_device *vdev);
 struct vfio_group *vgrp_from_file(struct file *file);
 bool vgrp_enforced_coherent(struct vfio_group *group);
 void vgrp_set_kvm(struct vfio_group *group, struct kvm *kvm);
+void vgrp_df_get_kvm(struct vfio_device_file *df);
 
 #endif /* _VFIO_GROUP_GROUP_H */

@@ -140,8 +140,8 @@ run() {
 	# their own devices: $VFIO_MF0/$VFIO_MF1 and $VFIO_VGA0 (skip without)
 	run devset vfio_devset_test
 	run vga vfio_vga_test
-	# no device: /dev/iommu alone (skips without it)
-	run iommufd vfio_iommufd_test
+	# /dev/iommu alone, then the edus' groups on it (skips without it)
+	run iommufd vfio_iommufd_test $edu
 	# the device cdev with iommufd on the edus (and $VFIO_MF0/$VFIO_MF1);
 	# skips without /dev/iommu or /dev/vfio/devices
 	run cdev vfio_cdev_test $edu

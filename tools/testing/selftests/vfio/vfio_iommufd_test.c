@@ -13,8 +13,23 @@
  * failed ioctls, and every test closes what it opened (fd count, VmLck:
  * checked by the harness).
  *
- * Needs no device. Without /dev/iommu (Debian's kernel has no
- * CONFIG_IOMMUFD; our iommufd.ko not installed) the program skips.
+ * The group_* cases put an edu's VFIO group on /dev/iommu instead of a
+ * container (VFIO_GROUP_SET_CONTAINER with the iommufd, as QEMU's legacy
+ * backend can): the compat IOAS it makes, CONTAINER_SET, EINVAL for a
+ * second SET, UNSET (also with the device open: allowed, the device
+ * stays bound), GET_DEVICE_FD binding the device to the context and
+ * attaching it to the compat IOAS, VFIO_IOMMU_MAP_DMA on the iommufd fd
+ * with edu DMA through it, the compat IOAS destroyed before the open
+ * (ENODEV), the group then reused with a container and with the iommufd
+ * again, two groups on one context, exclusion with the device cdev,
+ * KVM's kvm-vfio device given the group fd. edu: DMA buffer at device
+ * address 0x40000, transfers of at most 2 KiB (QEMU aborts on the
+ * buffer's last byte), 28-bit DMA mask.
+ *
+ * The device-less cases need no device; the group_* ones take the edus
+ * (`-d BDF`, default every edu alone in its slot) and skip without one.
+ * Without /dev/iommu (Debian's kernel has no CONFIG_IOMMUFD; our
+ * iommufd.ko not installed) the program skips.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -28,6 +43,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/iommufd.h>
+#include <linux/kvm.h>
 
 #include "vfio_test_lib.h"
 
@@ -1213,6 +1229,465 @@ static void t_compat_type1v1(void)
 	munmap(buf, 16 * P);
 }
 
+/* ---- a VFIO group on /dev/iommu: the iommufd as its container ------- */
+
+#define XFER		2048		/* edu: at most half its buffer */
+#define GIOVA		0x200000UL	/* below edu's 28-bit DMA mask */
+#define MSI_IOVA	0xfee00000ULL	/* VT-d's reserved MSI window */
+/*
+ * Ids in a fresh context, lowest free first: the compat IOAS made by
+ * SET_CONTAINER, then the device bound at its first open.
+ */
+#define COMPAT_ID	1
+#define DEVICE_ID	2
+
+static const struct vt_dev *gedu[2];
+
+static void need_edu(int n)
+{
+	if (!gedu[n - 1])
+		vt_skip("needs %d edu device(s) (-d BDF)", n);
+}
+
+static int set_container(int group, int fd)
+{
+	return ioctl(group, VFIO_GROUP_SET_CONTAINER, &fd);
+}
+
+static uint32_t group_flags(int group)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+
+	VT_OK(ioctl(group, VFIO_GROUP_GET_STATUS, &st));
+	return st.flags;
+}
+
+#define SET_VIABLE	(VFIO_GROUP_FLAGS_CONTAINER_SET | \
+			 VFIO_GROUP_FLAGS_VIABLE)
+
+static int get_device(int group, const struct vt_dev *d)
+{
+	return ioctl(group, VFIO_GROUP_GET_DEVICE_FD, d->bdf);
+}
+
+/* RAM at @from -> edu buffer -> RAM at @to, through the IOMMU. */
+static bool edu_copy(int dev, uint64_t from, uint64_t to)
+{
+	struct vt_edu e = { .dev = dev };
+
+	vt_edu_enable(&e);
+	if (vt_edu_rd(&e, EDU_REG_IDENT) != VT_EDU_IDENT)
+		return false;
+	if (!vt_edu_dma(&e, from, EDU_DMA_BUF_ADDR, XFER, 0))
+		return false;
+	return vt_edu_dma(&e, EDU_DMA_BUF_ADDR, to, XFER, EDU_DMA_CMD_TO_RAM);
+}
+
+static void fill(unsigned char *p, size_t n, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(seed + i * 13 + (i >> 8));
+}
+
+/* @buf's first page copied to its second by the device behind @dev. */
+static void dma_through(int dev, unsigned char *buf, uint64_t iova,
+			unsigned int seed)
+{
+	fill(buf, XFER, seed);
+	memset(buf + P, 0, XFER);
+	VT_ASSERT(edu_copy(dev, iova, iova + P), "edu DMA timed out");
+	VT_EXPECT(!memcmp(buf, buf + P, XFER),
+		  "data did not come back through the iommufd mapping");
+}
+
+/* SET/UNSET_CONTAINER with an iommufd, no device opened. */
+static void t_group_set_container(void)
+{
+	int ifd, ifd2, group, container, efd, closed;
+	uint32_t id = 0, mine;
+
+	need_edu(1);
+	ifd = ifd_open();
+	ifd2 = ifd_open();
+	container = vt_open_container();
+	group = vt_open_group(gedu[0]);
+	efd = vt_eventfd();
+	VT_EXPECT_EQ(group_flags(group), VFIO_GROUP_FLAGS_VIABLE);
+	/* not set yet: no device, no UNSET */
+	VT_ERRNO(get_device(group, gedu[0]), EINVAL);
+	VT_ERRNO(ioctl(group, VFIO_GROUP_UNSET_CONTAINER), EINVAL);
+	/* neither a container nor an iommufd */
+	VT_ERRNO(set_container(group, efd), EBADFD);
+	closed = dup(efd);
+	close(closed);
+	VT_ERRNO(set_container(group, closed), EBADF);
+	VT_ERRNO(set_container(group, -1), EBADF);
+
+	VT_OK(set_container(group, ifd));
+	VT_EXPECT_EQ(group_flags(group), SET_VIABLE);
+	/* the compat IOAS exists now */
+	VT_OK(vfio_ioas(ifd, IOMMU_VFIO_IOAS_GET, &id));
+	VT_EXPECT_EQ(id, COMPAT_ID);
+	/* a second SET of any kind */
+	VT_ERRNO(set_container(group, ifd), EINVAL);
+	VT_ERRNO(set_container(group, ifd2), EINVAL);
+	VT_ERRNO(set_container(group, container), EINVAL);
+	VT_ERRNO(set_container(group, efd), EINVAL);
+	/* the type1 ioctls work on the compat IOAS, as on a container */
+	VT_EXPECT_EQ(ioctl(ifd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU), 1);
+	VT_OK(ioctl(ifd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	VT_ERRNO(ioctl(ifd, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU), EINVAL);
+
+	VT_OK(ioctl(group, VFIO_GROUP_UNSET_CONTAINER));
+	VT_EXPECT_EQ(group_flags(group), VFIO_GROUP_FLAGS_VIABLE);
+	VT_ERRNO(ioctl(group, VFIO_GROUP_UNSET_CONTAINER), EINVAL);
+	VT_ERRNO(get_device(group, gedu[0]), EINVAL);
+	/* the compat IOAS is the context's: it stays */
+	id = 0;
+	VT_OK(vfio_ioas(ifd, IOMMU_VFIO_IOAS_GET, &id));
+	VT_EXPECT_EQ(id, COMPAT_ID);
+
+	/* set again: the existing compat IOAS is used, no new one */
+	VT_OK(set_container(group, ifd));
+	VT_OK(vfio_ioas(ifd, IOMMU_VFIO_IOAS_GET, &id));
+	VT_EXPECT_EQ(id, COMPAT_ID);
+	VT_EXPECT_EQ(vt_ioas_alloc(ifd), COMPAT_ID + 1);
+	VT_OK(ioctl(group, VFIO_GROUP_UNSET_CONTAINER));
+
+	/* an IOAS chosen with IOMMU_VFIO_IOAS before is kept */
+	mine = vt_ioas_alloc(ifd2);
+	id = mine;
+	VT_OK(vfio_ioas(ifd2, IOMMU_VFIO_IOAS_SET, &id));
+	VT_OK(set_container(group, ifd2));
+	id = 0;
+	VT_OK(vfio_ioas(ifd2, IOMMU_VFIO_IOAS_GET, &id));
+	VT_EXPECT_EQ(id, mine);
+	VT_EXPECT_EQ(vt_ioas_alloc(ifd2), mine + 1);
+	VT_OK(ioctl(group, VFIO_GROUP_UNSET_CONTAINER));
+
+	/* from an iommufd to a container and back */
+	VT_OK(set_container(group, container));
+	VT_EXPECT_EQ(group_flags(group), SET_VIABLE);
+	VT_ERRNO(set_container(group, ifd), EINVAL);
+	VT_OK(ioctl(group, VFIO_GROUP_UNSET_CONTAINER));
+	VT_OK(set_container(group, ifd));
+	/* closing the group fd unsets it */
+	vt_close(group);
+	group = vt_open_group(gedu[0]);
+	VT_EXPECT_EQ(group_flags(group), VFIO_GROUP_FLAGS_VIABLE);
+}
+
+/*
+ * QEMU's order on a legacy container, with /dev/iommu in its place:
+ * SET_CONTAINER, SET_IOMMU(TYPE1v2), MAP_DMA, GET_DEVICE_FD; the device
+ * is bound to the context (its DEVICE object exists while it is open)
+ * and DMAs through the mapping.
+ */
+static void t_group_dma(void)
+{
+	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+	long pin0 = vt_pinned_kb();
+	unsigned char *buf = vt_alloc(2 * P);
+	int ifd, group, dev;
+	uint64_t size;
+
+	need_edu(1);
+	ifd = ifd_open();
+	group = vt_open_group(gedu[0]);
+	VT_OK(set_container(group, ifd));
+	VT_OK(ioctl(ifd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	VT_OK(ioctl(ifd, VFIO_IOMMU_GET_INFO, &info));
+	VT_EXPECT(info.flags & VFIO_IOMMU_INFO_PGSIZES, "flags %#x",
+		  info.flags);
+	VT_OK(dma_map(ifd, DMA_RW, buf, 2 * P, GIOVA));
+	/* no domain yet: nothing pinned */
+	VT_EXPECT_EQ(vt_pinned_kb(), pin0);
+
+	dev = VT_OK_FATAL(get_device(group, gedu[0]));
+	vt_track(dev);
+	/* attached: the compat IOAS has a domain, the pages are pinned */
+	VT_EXPECT_EQ(vt_pinned_kb(), pin0 + 2 * P / 1024);
+	/* the device is the context's: its object is busy */
+	VT_ERRNO(destroy(ifd, DEVICE_ID), EBUSY);
+	VT_ERRNO(destroy(ifd, COMPAT_ID), EBUSY);
+	dma_through(dev, buf, GIOVA, 1);
+
+	/* a second fd of the open device shares its binding */
+	vt_close(vt_track(VT_OK_FATAL(get_device(group, gedu[0]))));
+	dma_through(dev, buf, GIOVA, 2);
+
+	/* unmapped: nothing pinned any more */
+	size = 2 * P;
+	VT_OK(dma_unmap(ifd, 0, GIOVA, &size));
+	VT_EXPECT_EQ(size, 2 * P);
+	VT_EXPECT_EQ(vt_pinned_kb(), pin0);
+	/* mapped again while attached: pinned at once */
+	VT_OK(dma_map(ifd, DMA_RW, buf, 2 * P, GIOVA + 4 * P));
+	VT_EXPECT_EQ(vt_pinned_kb(), pin0 + 2 * P / 1024);
+	dma_through(dev, buf, GIOVA + 4 * P, 3);
+
+	/* last close: unbound, DEVICE object gone, domain gone */
+	vt_close(dev);
+	VT_ERRNO(destroy(ifd, DEVICE_ID), ENOENT);
+	VT_EXPECT_EQ(vt_pinned_kb(), pin0);
+	munmap(buf, 2 * P);
+}
+
+/*
+ * No SET_IOMMU at all (an iommufd needs none), the device opened first,
+ * then mappings through both APIs of the context: MAP_DMA and IOAS_MAP
+ * on the compat IOAS.
+ */
+static void t_group_dma_direct(void)
+{
+	struct vfio_iommu_type1_info_cap_iova_range *cap;
+	unsigned char *buf = vt_alloc(4 * P);
+	struct vfio_iommu_type1_info *info;
+	uint64_t info_buf[64] = { 0 };
+	int ifd, group, dev;
+	uint32_t id = 0, i;
+	uint64_t size;
+
+	need_edu(1);
+	ifd = ifd_open();
+	group = vt_open_group(gedu[0]);
+	VT_OK(set_container(group, ifd));
+	dev = VT_OK_FATAL(get_device(group, gedu[0]));
+	vt_track(dev);
+	VT_OK(dma_map(ifd, DMA_RW, buf, 2 * P, GIOVA));
+	dma_through(dev, buf, GIOVA, 4);
+	VT_OK(vfio_ioas(ifd, IOMMU_VFIO_IOAS_GET, &id));
+	VT_OK(vt_ioas_map(ifd, id, buf + 2 * P, GIOVA + 8 * P, 2 * P, RW));
+	dma_through(dev, buf + 2 * P, GIOVA + 8 * P, 5);
+	/* the device's reserved regions: the MSI window is left out */
+	info = (void *)info_buf;
+	VT_OK(vt_iommu_info(ifd, info_buf, sizeof(info_buf)));
+	cap = vt_find_cap(info_buf, sizeof(info_buf), info->cap_offset,
+			  VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	VT_ASSERT(cap, "no IOVA_RANGE capability");
+	VT_EXPECT(cap->nr_iovas >= 2, "%u ranges", cap->nr_iovas);
+	for (i = 0; i < cap->nr_iovas &&
+	     (void *)&cap->iova_ranges[i + 1] <= (void *)(info_buf + 64); i++)
+		VT_EXPECT(cap->iova_ranges[i].start > MSI_IOVA ||
+			  cap->iova_ranges[i].end < MSI_IOVA,
+			  "range %u: %#llx-%#llx holds the MSI window", i,
+			  (unsigned long long)cap->iova_ranges[i].start,
+			  (unsigned long long)cap->iova_ranges[i].end);
+	size = 0;
+	VT_OK(dma_unmap(ifd, VFIO_DMA_UNMAP_FLAG_ALL, 0, &size));
+	VT_EXPECT_EQ(size, 4 * P);
+	vt_close(dev);
+	munmap(buf, 4 * P);
+}
+
+/*
+ * UNSET_CONTAINER with the device open succeeds (upstream: the device
+ * keeps its binding to the context until its last close); the group has
+ * no container then and hands out no device fd.
+ */
+static void t_group_unset_open(void)
+{
+	unsigned char *buf = vt_alloc(2 * P);
+	int ifd, group, dev, container;
+
+	need_edu(1);
+	ifd = ifd_open();
+	container = vt_open_container();
+	group = vt_open_group(gedu[0]);
+	VT_OK(set_container(group, ifd));
+	VT_OK(dma_map(ifd, DMA_RW, buf, 2 * P, GIOVA));
+	dev = VT_OK_FATAL(get_device(group, gedu[0]));
+	vt_track(dev);
+	VT_OK(ioctl(group, VFIO_GROUP_UNSET_CONTAINER));
+	/* not even VIABLE: the context still owns the device's DMA */
+	VT_EXPECT_EQ(group_flags(group), 0);
+	VT_ERRNO(get_device(group, gedu[0]), EINVAL);
+	/* still bound and attached */
+	VT_ERRNO(destroy(ifd, DEVICE_ID), EBUSY);
+	dma_through(dev, buf, GIOVA, 6);
+	/* the context owns the device's DMA: no container can claim it */
+	VT_ERRNO(set_container(group, container), EPERM);
+	/* the same context again: the open device is shared */
+	VT_OK(set_container(group, ifd));
+	vt_close(vt_track(VT_OK_FATAL(get_device(group, gedu[0]))));
+	vt_close(dev);
+	VT_ERRNO(destroy(ifd, DEVICE_ID), ENOENT);
+	/* closed and unbound: the group is free again */
+	VT_OK(ioctl(group, VFIO_GROUP_UNSET_CONTAINER));
+	VT_EXPECT_EQ(group_flags(group), VFIO_GROUP_FLAGS_VIABLE);
+	munmap(buf, 2 * P);
+}
+
+/*
+ * Bad cases at GET_DEVICE_FD: the compat IOAS destroyed (ENODEV, the
+ * device left closed and unbound), then one chosen with IOMMU_VFIO_IOAS;
+ * afterwards the group is reused with a container and the iommufd again.
+ */
+static void t_group_reuse(void)
+{
+	unsigned char *buf = vt_alloc(2 * P);
+	int ifd, group, dev, container;
+	uint32_t id;
+
+	need_edu(1);
+	ifd = ifd_open();
+	group = vt_open_group(gedu[0]);
+	VT_OK(set_container(group, ifd));
+	VT_OK(destroy(ifd, COMPAT_ID));
+	VT_ERRNO(dma_map(ifd, DMA_RW, buf, 2 * P, GIOVA), ENODEV);
+	VT_ERRNO(get_device(group, gedu[0]), ENODEV);
+	/* unbound again: its object id is free (the next ALLOC takes it) */
+	id = vt_ioas_alloc(ifd);
+	VT_EXPECT_EQ(id, COMPAT_ID);
+	VT_OK(vfio_ioas(ifd, IOMMU_VFIO_IOAS_SET, &id));
+	VT_OK(dma_map(ifd, DMA_RW, buf, 2 * P, GIOVA));
+	dev = VT_OK_FATAL(get_device(group, gedu[0]));
+	vt_track(dev);
+	dma_through(dev, buf, GIOVA, 7);
+	vt_close(dev);
+	VT_OK(ioctl(group, VFIO_GROUP_UNSET_CONTAINER));
+
+	/* a legacy container after the iommufd: type1 DMA */
+	container = vt_open_container();
+	VT_OK(set_container(group, container));
+	vt_set_iommu(container, VFIO_TYPE1v2_IOMMU);
+	VT_OK(vt_map(container, buf, GIOVA, 2 * P, DMA_RW));
+	dev = vt_get_device(group, gedu[0]->bdf);
+	dma_through(dev, buf, GIOVA, 8);
+	/* a device is open: a container cannot be unset */
+	VT_ERRNO(ioctl(group, VFIO_GROUP_UNSET_CONTAINER), EBUSY);
+	vt_close(dev);
+	VT_OK(ioctl(group, VFIO_GROUP_UNSET_CONTAINER));
+	vt_close(container);
+
+	/* and the iommufd once more: bound afresh */
+	VT_OK(set_container(group, ifd));
+	dev = VT_OK_FATAL(get_device(group, gedu[0]));
+	vt_track(dev);
+	dma_through(dev, buf, GIOVA, 9);
+	vt_close(dev);
+	munmap(buf, 2 * P);
+}
+
+/* Two groups on one context share the compat IOAS and its mappings. */
+static void t_group_two(void)
+{
+	unsigned char *buf = vt_alloc(2 * P);
+	int ifd, g0, g1, d0, d1;
+
+	need_edu(2);
+	ifd = ifd_open();
+	g0 = vt_open_group(gedu[0]);
+	g1 = vt_open_group(gedu[1]);
+	VT_OK(set_container(g0, ifd));
+	VT_OK(set_container(g1, ifd));
+	VT_OK(ioctl(ifd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	VT_OK(dma_map(ifd, DMA_RW, buf, 2 * P, GIOVA));
+	d0 = VT_OK_FATAL(get_device(g0, gedu[0]));
+	vt_track(d0);
+	d1 = VT_OK_FATAL(get_device(g1, gedu[1]));
+	vt_track(d1);
+	dma_through(d0, buf, GIOVA, 10);
+	dma_through(d1, buf, GIOVA, 11);
+	/* one device of the context closed, the other keeps going */
+	vt_close(d0);
+	dma_through(d1, buf, GIOVA, 12);
+	vt_close(d1);
+	munmap(buf, 2 * P);
+}
+
+/* The group path and the device cdev exclude each other, as before. */
+static void t_group_cdev(void)
+{
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
+	char name[64];
+	int ifd, group, dev, cdev;
+
+	need_edu(1);
+	if (vt_cdev_name(gedu[0]->bdf, name, sizeof(name)))
+		vt_skip("no vfio-dev node for %s", gedu[0]->bdf);
+	ifd = ifd_open();
+	group = vt_open_group(gedu[0]);
+	VT_OK(set_container(group, ifd));
+	dev = VT_OK_FATAL(get_device(group, gedu[0]));
+	vt_track(dev);
+	cdev = vt_open_cdev(gedu[0]);
+	b.iommufd = ifd;
+	/* the group fd is open: no BIND, even into the same context */
+	VT_ERRNO(ioctl(cdev, VFIO_DEVICE_BIND_IOMMUFD, &b), EBUSY);
+	vt_close(dev);
+	VT_ERRNO(ioctl(cdev, VFIO_DEVICE_BIND_IOMMUFD, &b), EBUSY);
+	vt_close(group);
+	VT_OK(ioctl(cdev, VFIO_DEVICE_BIND_IOMMUFD, &b));
+	/* bound through the cdev: the group cannot be opened */
+	VT_ERRNO(open(gedu[0]->group_path, O_RDWR | O_CLOEXEC), EBUSY);
+	vt_close(cdev);
+}
+
+static int kvm_group(int kdev, uint64_t attr, int fd)
+{
+	int32_t fd32 = fd;
+	struct kvm_device_attr a = {
+		.group = KVM_DEV_VFIO_GROUP,	/* KVM_DEV_VFIO_FILE (6.6) */
+		.attr = attr,
+		.addr = (uintptr_t)&fd32,
+	};
+
+	return ioctl(kdev, KVM_SET_DEVICE_ATTR, &a);
+}
+
+/*
+ * KVM's kvm-vfio device takes the group fd of a group on an iommufd
+ * (vfio_file_is_valid, set_kvm, enforced_coherent); the device opens
+ * with the VM known and DMAs as without it.
+ */
+static void t_group_kvm(void)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO };
+	unsigned char *buf = vt_alloc(2 * P);
+	int kvm, vm, ifd, group, dev;
+	bool loaded = false;
+
+	need_edu(1);
+	if (access("/dev/kvm", F_OK)) {
+		loaded = !system("modprobe -q kvm_amd || modprobe -q kvm_intel");
+		usleep(100000);
+	}
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		vt_skip("no /dev/kvm (kvm_amd/kvm_intel: no SVM/VMX here)");
+	vt_track(kvm);
+	vm = vt_track(ioctl(kvm, KVM_CREATE_VM, 0));
+	VT_ASSERT(vm >= 0, "KVM_CREATE_VM: %s", vt_errname(errno));
+	VT_ASSERT(!ioctl(vm, KVM_CREATE_DEVICE, &cd),
+		  "KVM_CREATE_DEVICE(VFIO): %s", vt_errname(errno));
+	vt_track(cd.fd);
+	ifd = ifd_open();
+	group = vt_open_group(gedu[0]);
+	VT_OK(set_container(group, ifd));
+	VT_OK(kvm_group(cd.fd, KVM_DEV_VFIO_GROUP_ADD, group));
+	VT_ERRNO(kvm_group(cd.fd, KVM_DEV_VFIO_GROUP_ADD, group), EEXIST);
+	/* an iommufd is no VFIO file */
+	VT_ERRNO(kvm_group(cd.fd, KVM_DEV_VFIO_GROUP_ADD, ifd), EINVAL);
+	VT_OK(dma_map(ifd, DMA_RW, buf, 2 * P, GIOVA));
+	dev = VT_OK_FATAL(get_device(group, gedu[0]));
+	vt_track(dev);
+	dma_through(dev, buf, GIOVA, 13);
+	VT_OK(kvm_group(cd.fd, KVM_DEV_VFIO_GROUP_DEL, group));
+	VT_ERRNO(kvm_group(cd.fd, KVM_DEV_VFIO_GROUP_DEL, group), ENOENT);
+	VT_OK(kvm_group(cd.fd, KVM_DEV_VFIO_GROUP_ADD, group));
+	/* the device closed with the VM still holding the group */
+	vt_close(dev);
+	vt_close(cd.fd);
+	vt_close(vm);
+	vt_close(kvm);
+	if (loaded && system("modprobe -r -q kvm_amd kvm_intel kvm 2>/dev/null"))
+		vt_diag("kvm modules left loaded");
+	munmap(buf, 2 * P);
+}
+
 /* ---- HWPT_ALLOC and GET_HW_INFO: the checks before the device ------ */
 
 static void t_hwpt_no_device(void)
@@ -1287,19 +1762,26 @@ static const struct vt_test tests[] = {
 	{ .name = "compat_map", .fn = t_compat_map },
 	{ .name = "compat_type1v1", .fn = t_compat_type1v1 },
 	{ .name = "hwpt_no_device", .fn = t_hwpt_no_device },
+	{ .name = "group_set_container", .fn = t_group_set_container },
+	{ .name = "group_dma", .fn = t_group_dma },
+	{ .name = "group_dma_direct", .fn = t_group_dma_direct },
+	{ .name = "group_unset_open", .fn = t_group_unset_open },
+	{ .name = "group_reuse", .fn = t_group_reuse },
+	{ .name = "group_two", .fn = t_group_two },
+	{ .name = "group_cdev", .fn = t_group_cdev },
+	{ .name = "group_kvm", .fn = t_group_kvm },
 };
 
 /*
- * No devices: not vt_main(), which would bind the edus. The in-tree
- * stack of the debug kernel has loaded iommufd with vfio; ours is loaded
- * here if it is installed.
+ * Not vt_main(): the device-less cases run without any device, so no
+ * edu is required (min 0). The in-tree stack of the debug kernel has
+ * loaded iommufd with vfio; ours is loaded here if it is installed.
  */
 int main(int argc, char **argv)
 {
-	(void)argv;
+	int i, n = 0;
+
 	vt_tap_header();
-	if (argc > 1)
-		vt_bail("usage: vfio_iommufd_test (no options, no devices)");
 	if (access(NODE, F_OK) &&
 	    system("modprobe -q iommufd 2>/dev/null") == -1)
 		vt_diag("cannot run modprobe");
@@ -1308,6 +1790,9 @@ int main(int argc, char **argv)
 		       NODE);
 		return 4;
 	}
+	vt_setup_devices(argc, argv, 0, VT_DEVS_EDU);
+	for (i = 0; i < vt_ndevs && n < 2; i++)
+		gedu[n++] = &vt_devs[i];
 	vt_plan(ARRAY_SIZE(tests));
 	vt_run_tests("iommufd", tests, ARRAY_SIZE(tests), NULL);
 	return vt_exit_code();

@@ -10,7 +10,9 @@
  * step needs CAP_SYS_RAWIO. The device itself works as usual (regions,
  * BAR, MSI, INTx) and, with nothing translating, DMA addresses are
  * physical addresses: edu copies to and from a locked page whose address
- * /proc/self/pagemap gives. Expected behaviour and errnos: upstream 6.12
+ * /proc/self/pagemap gives. A noiommu group also takes /dev/iommu as its
+ * container: the context turns to no-IOMMU mode and the device opens
+ * unbound, only with CAP_SYS_RAWIO and no compat IOAS (else EPERM). Expected behaviour and errnos: upstream 6.12
  * built with CONFIG_VFIO_NOIOMMU=y. Debian's in-tree vfio is built
  * without it (no parameter), so against it the whole program skips.
  *
@@ -36,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/iommufd.h>
 
 #include "vfio_test_lib.h"
 
@@ -872,6 +875,91 @@ static void t_two_groups(void)
 	VT_EXPECT_EQ(ext(s.container, VFIO_NOIOMMU_IOMMU), 1);
 }
 
+static int vfio_ioas(int ifd, uint16_t op, uint32_t id)
+{
+	struct iommu_vfio_ioas v = {
+		.size = sizeof(v), .op = op, .ioas_id = id,
+	};
+
+	return ioctl(ifd, IOMMU_VFIO_IOAS, &v);
+}
+
+/*
+ * The group on /dev/iommu instead of a container (upstream with
+ * CONFIG_VFIO_NOIOMMU): the context goes to no-IOMMU mode (no compat
+ * IOAS, only VFIO_NOIOMMU_IOMMU), the device is not bound to it and
+ * opens only with CAP_SYS_RAWIO and while the user has asked for no
+ * translation (no compat IOAS), EPERM otherwise.
+ */
+static void t_iommufd(void)
+{
+	struct vt_edu e;
+	int grp, g, ifd, ifd2, c;
+	uint32_t ioas;
+
+	if (access("/dev/iommu", F_OK) &&
+	    system("modprobe -q iommufd 2>/dev/null") == -1)
+		vt_diag("cannot run modprobe");
+	if (access("/dev/iommu", F_OK))
+		vt_skip("no /dev/iommu");
+	grp = noiommu_bind(edu0);
+	g = open_group(grp);
+	ifd = vt_open_iommufd();
+	ifd2 = vt_open_iommufd();
+	c = vt_open_container();
+
+	/* a context with a compat IOAS expects translation: refused */
+	ioas = vt_ioas_alloc(ifd2);
+	VT_OK(vfio_ioas(ifd2, IOMMU_VFIO_IOAS_SET, ioas));
+	VT_ERRNO(ioctl(g, VFIO_GROUP_SET_CONTAINER, &ifd2), EINVAL);
+	VT_EXPECT_EQ(group_status(g), VFIO_GROUP_FLAGS_VIABLE);
+
+	/* joining needs no capability (opening the group did) */
+	rawio(false);
+	VT_OK(ioctl(g, VFIO_GROUP_SET_CONTAINER, &ifd));
+	rawio(true);
+	VT_EXPECT_EQ(group_status(g), VFIO_GROUP_FLAGS_CONTAINER_SET |
+				      VFIO_GROUP_FLAGS_VIABLE);
+	VT_ERRNO(ioctl(g, VFIO_GROUP_SET_CONTAINER, &ifd), EINVAL);
+	VT_ERRNO(ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), EINVAL);
+	/* no-IOMMU mode: no compat IOAS, type1 gone */
+	VT_ERRNO(vfio_ioas(ifd, IOMMU_VFIO_IOAS_GET, 0), ENODEV);
+	VT_EXPECT_EQ(ext(ifd, VFIO_TYPE1v2_IOMMU), 0);
+	VT_EXPECT_EQ(ext(ifd, VFIO_NOIOMMU_IOMMU), 1);
+	VT_ERRNO(ioctl(ifd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), EINVAL);
+	rawio(false);
+	VT_ERRNO(ioctl(ifd, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU), EPERM);
+	VT_ERRNO(ioctl(g, VFIO_GROUP_GET_DEVICE_FD, edu0), EPERM);
+	rawio(true);
+	VT_OK(ioctl(ifd, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU));
+
+	e.dev = vt_get_device(g, edu0);
+	vt_edu_enable(&e);
+	VT_EXPECT_EQ(vt_edu_rd(&e, EDU_REG_IDENT), VT_EDU_IDENT);
+	/* nothing of the device in the context: the next id is the first */
+	VT_EXPECT_EQ(vt_ioas_alloc(ifd), 1);
+	VT_OK(vt_iommufd_destroy(ifd, 1));
+	/* unset with the device open: fine on an iommufd */
+	VT_OK(ioctl(g, VFIO_GROUP_UNSET_CONTAINER));
+	VT_ERRNO(ioctl(g, VFIO_GROUP_GET_DEVICE_FD, edu0), EINVAL);
+	VT_EXPECT_EQ(vt_edu_rd(&e, EDU_REG_IDENT), VT_EDU_IDENT);
+	vt_close(e.dev);
+
+	/* a compat IOAS chosen meanwhile: the open is refused */
+	VT_OK(ioctl(g, VFIO_GROUP_SET_CONTAINER, &ifd));
+	ioas = vt_ioas_alloc(ifd);
+	VT_OK(vfio_ioas(ifd, IOMMU_VFIO_IOAS_SET, ioas));
+	VT_ERRNO(ioctl(g, VFIO_GROUP_GET_DEVICE_FD, edu0), EPERM);
+	VT_OK(vfio_ioas(ifd, IOMMU_VFIO_IOAS_CLEAR, 0));
+	e.dev = vt_get_device(g, edu0);
+	vt_close(e.dev);
+	VT_OK(ioctl(g, VFIO_GROUP_UNSET_CONTAINER));
+	/* and a container after the iommufd */
+	vt_set_container(g, c);
+	vt_set_iommu(c, VFIO_NOIOMMU_IOMMU);
+	vt_close(vt_get_device(g, edu0));
+}
+
 static void t_param_off_while_open(void)
 {
 	struct noi_session s;
@@ -1002,6 +1090,7 @@ static const struct vt_test tests[] = {
 	{ .name = "intx_eventfd", .fn = t_intx_eventfd },
 	{ .name = "dma_physical", .fn = t_dma_physical, .timeout = 120 },
 	{ .name = "two_groups", .fn = t_two_groups },
+	{ .name = "iommufd", .fn = t_iommufd },
 	{ .name = "param_off_while_open", .fn = t_param_off_while_open },
 	{ .name = "unbind_cleanup", .fn = t_unbind_cleanup },
 };
