@@ -403,6 +403,7 @@ int ifd_ioas_map(struct ifd_ucmd *uc);
 int ifd_ioas_unmap(struct ifd_ucmd *uc);
 int ifd_option(struct ifd_ucmd *uc);
 int ifd_hwpt_alloc(struct ifd_ucmd *uc);
+int ifd_hwpt_invalidate(struct ifd_ucmd *uc);
 int ifd_get_hw_info(struct ifd_ucmd *uc);
 int ifd_vfio_ioas(struct ifd_ucmd *uc);
 

@@ -62,6 +62,7 @@ union ifd_ucmd_buf {
 	struct iommu_vfio_ioas vfio_ioas;
 	struct iommu_hwpt_alloc hwpt_alloc;
 	struct iommu_hw_info hw_info;
+	struct iommu_hwpt_invalidate invalidate;
 };
 
 int ifd_respond(struct ifd_ucmd *uc, size_t size)
@@ -120,6 +121,9 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 	[IFD_SLOT(IOMMUFD_CMD_GET_HW_INFO)] =
 		IFD_IOCTL(IOMMU_GET_HW_INFO, ifd_get_hw_info,
 			  struct iommu_hw_info, __reserved),
+	[IFD_SLOT(IOMMUFD_CMD_HWPT_INVALIDATE)] =
+		IFD_IOCTL(IOMMU_HWPT_INVALIDATE, ifd_hwpt_invalidate,
+			  struct iommu_hwpt_invalidate, __reserved),
 	/* the last nr of the 6.12 range, so that it routes here */
 	[IFD_SLOT(IOMMUFD_CMD_FAULT_QUEUE_ALLOC)] = { },
 };

@@ -1267,6 +1267,91 @@ static void t_hwpt_no_device(void)
 	VT_EXPECT_EQ(vt_ioas_alloc(fd), ioas + 1);
 }
 
+/* ---- HWPT_INVALIDATE: everything but a HWPT_NESTED ------------------- */
+
+static int invalidate(int fd, struct iommu_hwpt_invalidate *inv,
+		      uint32_t *entry_num)
+{
+	int ret = ioctl(fd, IOMMU_HWPT_INVALIDATE, inv);
+
+	*entry_num = inv->entry_num;
+	return ret;
+}
+
+/*
+ * No HWPT_NESTED can exist without a device (nor on the test VM's VT-d,
+ * which has no nesting). entry_num is written back on every failure: the
+ * requests done, 0 here.
+ */
+static void t_hwpt_invalidate(void)
+{
+	int fd = ifd_open();
+	uint32_t ioas = vt_ioas_alloc(fd), num;
+	uint8_t entries[2 * 64];
+	struct iommu_hwpt_invalidate inv = {
+		.size = sizeof(inv), .hwpt_id = ioas,
+		.data_uptr = (uintptr_t)entries,
+		.data_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
+		.entry_len = 64, .entry_num = 2,
+	}, *ro;
+
+	memset(entries, 0, sizeof(entries));
+	/* an IOAS is no HWPT_NESTED, nor is an unknown id */
+	VT_ERRNO(invalidate(fd, &inv, &num), ENOENT);
+	VT_EXPECT_EQ(num, 0);
+	inv.hwpt_id = 0;
+	inv.entry_num = 2;
+	VT_ERRNO(invalidate(fd, &inv, &num), ENOENT);
+	inv.hwpt_id = 99;
+	inv.entry_num = 0;
+	VT_ERRNO(invalidate(fd, &inv, &num), ENOENT);
+	/* before the lookup: __reserved, then the array's shape */
+	inv.entry_num = 2;
+	inv.__reserved = 1;
+	VT_ERRNO(invalidate(fd, &inv, &num), EOPNOTSUPP);
+	VT_EXPECT_EQ(num, 0);
+	inv.__reserved = 0;
+	inv.entry_num = 2;
+	inv.data_uptr = 0;
+	VT_ERRNO(invalidate(fd, &inv, &num), EINVAL);
+	VT_EXPECT_EQ(num, 0);
+	inv.data_uptr = (uintptr_t)entries;
+	inv.entry_num = 2;
+	inv.entry_len = 0;
+	VT_ERRNO(invalidate(fd, &inv, &num), EINVAL);
+	inv.entry_num = 2;
+	inv.entry_len = P + 1;
+	VT_ERRNO(invalidate(fd, &inv, &num), EINVAL);
+	inv.entry_len = P;
+	inv.entry_num = 2;
+	VT_ERRNO(invalidate(fd, &inv, &num), ENOENT);
+	inv.entry_len = 64;
+	inv.entry_num = (1U << 19) + 1;
+	VT_ERRNO(invalidate(fd, &inv, &num), EINVAL);
+	VT_EXPECT_EQ(num, 0);
+	inv.entry_num = 1U << 19;
+	VT_ERRNO(invalidate(fd, &inv, &num), ENOENT);
+	/* an empty array ignores pointer and length */
+	inv.entry_num = 0;
+	inv.data_uptr = 0;
+	inv.entry_len = 0;
+	VT_ERRNO(invalidate(fd, &inv, &num), ENOENT);
+	/* the whole struct is mandatory */
+	inv.size = offsetof(struct iommu_hwpt_invalidate, __reserved);
+	VT_ERRNO(invalidate(fd, &inv, &num), EINVAL);
+	/* entry_num cannot be written back: EFAULT before any other errno */
+	ro = mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	VT_ASSERT(ro != MAP_FAILED, "mmap");
+	*ro = (struct iommu_hwpt_invalidate){
+		.size = sizeof(*ro), .hwpt_id = ioas, .__reserved = 1,
+	};
+	VT_ASSERT(!mprotect(ro, P, PROT_READ), "mprotect");
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_INVALIDATE, ro), EFAULT);
+	munmap(ro, P);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd), ioas + 1);
+}
+
 static const struct vt_test tests[] = {
 	{ .name = "node", .fn = t_node },
 	{ .name = "header", .fn = t_header },
@@ -1287,6 +1372,7 @@ static const struct vt_test tests[] = {
 	{ .name = "compat_map", .fn = t_compat_map },
 	{ .name = "compat_type1v1", .fn = t_compat_type1v1 },
 	{ .name = "hwpt_no_device", .fn = t_hwpt_no_device },
+	{ .name = "hwpt_invalidate", .fn = t_hwpt_invalidate },
 };
 
 /*
