@@ -328,7 +328,7 @@ out_put_idev:
 EXPORT_SYMBOL_IF_KUNIT(ifd_hwpt_alloc);
 
 /* Far above any real batch: one call must not keep the CPU for long. */
-#define IFD_INVALIDATE_MAX_ENTRIES	(1U << 19)
+#define IFD_INVALIDATE_MAX_ENTRIES	BIT(19)
 
 /*
  * IOMMU_HWPT_INVALIDATE: hand an array of driver-format invalidation

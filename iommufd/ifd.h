@@ -259,6 +259,7 @@ void ifd_iova_remove_domain(struct ifd_iova *iova,
 			    struct iommu_domain *domain);
 struct ifd_area *ifd_iova_area_at(struct ifd_iova *iova, unsigned long first,
 				  unsigned long last);
+struct ifd_area *ifd_iova_area_next(struct ifd_area *area);
 int ifd_iova_cut(struct ifd_iova *iova, unsigned long last);
 int ifd_iova_add_resv(struct ifd_iova *iova, struct device *dev,
 		      const void *owner, phys_addr_t *sw_msi_start);
@@ -301,6 +302,7 @@ struct ifd_hwpt {
 	bool enforce_cc;		/* no-snoop blocked: set before filling */
 	bool nest_parent;
 	bool dirty_tracking;		/* allocated with DIRTY_TRACKING */
+	bool dirty_enabled;		/* SET_DIRTY_TRACKING enabled it */
 	bool msi_cookie;		/* iommu_get_msi_cookie() done */
 };
 
@@ -404,6 +406,8 @@ int ifd_ioas_unmap(struct ifd_ucmd *uc);
 int ifd_option(struct ifd_ucmd *uc);
 int ifd_hwpt_alloc(struct ifd_ucmd *uc);
 int ifd_hwpt_invalidate(struct ifd_ucmd *uc);
+int ifd_hwpt_set_dirty_tracking(struct ifd_ucmd *uc);
+int ifd_hwpt_get_dirty_bitmap(struct ifd_ucmd *uc);
 int ifd_get_hw_info(struct ifd_ucmd *uc);
 int ifd_vfio_ioas(struct ifd_ucmd *uc);
 

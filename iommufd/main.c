@@ -63,6 +63,8 @@ union ifd_ucmd_buf {
 	struct iommu_hwpt_alloc hwpt_alloc;
 	struct iommu_hw_info hw_info;
 	struct iommu_hwpt_invalidate invalidate;
+	struct iommu_hwpt_set_dirty_tracking set_dirty;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty;
 };
 
 int ifd_respond(struct ifd_ucmd *uc, size_t size)
@@ -121,6 +123,16 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 	[IFD_SLOT(IOMMUFD_CMD_GET_HW_INFO)] =
 		IFD_IOCTL(IOMMU_GET_HW_INFO, ifd_get_hw_info,
 			  struct iommu_hw_info, __reserved),
+	[IFD_SLOT(IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING)] =
+		IFD_IOCTL_FLAGS(IOMMU_HWPT_SET_DIRTY_TRACKING,
+				ifd_hwpt_set_dirty_tracking,
+				struct iommu_hwpt_set_dirty_tracking, __reserved,
+				IOMMU_HWPT_DIRTY_TRACKING_ENABLE),
+	[IFD_SLOT(IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP)] =
+		IFD_IOCTL_FLAGS(IOMMU_HWPT_GET_DIRTY_BITMAP,
+				ifd_hwpt_get_dirty_bitmap,
+				struct iommu_hwpt_get_dirty_bitmap, data,
+				IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR),
 	[IFD_SLOT(IOMMUFD_CMD_HWPT_INVALIDATE)] =
 		IFD_IOCTL(IOMMU_HWPT_INVALIDATE, ifd_hwpt_invalidate,
 			  struct iommu_hwpt_invalidate, __reserved),

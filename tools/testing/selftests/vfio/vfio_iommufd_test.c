@@ -6,7 +6,9 @@
  * OPTION, each with good and bad input; IOMMU_VFIO_IOAS and the VFIO
  * type1 container ioctls on /dev/iommu (the compat IOAS, type1 v1 cuts);
  * HWPT_ALLOC and GET_HW_INFO as far as they go without a device (their
- * checks before the device lookup). Expected errnos are those of
+ * checks before the device lookup), HWPT_INVALIDATE and the dirty
+ * tracking pair up to the HWPT lookup (vfio_cdev_test has them on a
+ * HWPT_PAGING), FAULT_QUEUE_ALLOC with its fd. Expected errnos are those of
  * upstream Linux 6.12 (recorded against the in-tree iommufd of the debug
  * kernel). With no device attached nothing is pinned: MAP only records
  * the range, so VmPin/VmLck never move. Ids must not be consumed by
@@ -1267,6 +1269,59 @@ static void t_hwpt_no_device(void)
 	VT_EXPECT_EQ(vt_ioas_alloc(fd), ioas + 1);
 }
 
+/* ---- dirty tracking: everything before a HWPT_PAGING ------------------ */
+
+static void t_hwpt_dirty(void)
+{
+	int fd = ifd_open();
+	uint32_t ioas = vt_ioas_alloc(fd);
+	uint64_t bitmap = 0;
+	struct iommu_hwpt_set_dirty_tracking d = {
+		.size = sizeof(d), .hwpt_id = ioas,
+		.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
+	};
+	struct iommu_hwpt_get_dirty_bitmap g = {
+		.size = sizeof(g), .hwpt_id = ioas, .iova = IOVA,
+		.length = 64 * P, .page_size = P, .data = (uintptr_t)&bitmap,
+	};
+
+	/* an IOAS is no HWPT_PAGING, nor is an unknown id */
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &d), ENOENT);
+	d.flags = 0;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &d), ENOENT);
+	d.hwpt_id = 99;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &d), ENOENT);
+	/* flags before the lookup; __reserved is not looked at */
+	d.flags = 2;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &d), EOPNOTSUPP);
+	d.flags = 0;
+	d.__reserved = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &d), ENOENT);
+	d.size = offsetof(struct iommu_hwpt_set_dirty_tracking, __reserved);
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &d), EINVAL);
+
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), ENOENT);
+	g.hwpt_id = 99;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), ENOENT);
+	/* the range is checked after the lookup */
+	g.length = 0;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), ENOENT);
+	g.length = 64 * P;
+	/* flags and __reserved before it */
+	g.flags = IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), ENOENT);
+	g.flags = 2;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), EOPNOTSUPP);
+	g.flags = 0;
+	g.__reserved = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), EOPNOTSUPP);
+	g.__reserved = 0;
+	g.size = offsetof(struct iommu_hwpt_get_dirty_bitmap, data);
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), EINVAL);
+	VT_EXPECT_EQ(bitmap, 0);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd), ioas + 1);
+}
+
 /* ---- HWPT_INVALIDATE: everything but a HWPT_NESTED ------------------- */
 
 static int invalidate(int fd, struct iommu_hwpt_invalidate *inv,
@@ -1373,6 +1428,7 @@ static const struct vt_test tests[] = {
 	{ .name = "compat_type1v1", .fn = t_compat_type1v1 },
 	{ .name = "hwpt_no_device", .fn = t_hwpt_no_device },
 	{ .name = "hwpt_invalidate", .fn = t_hwpt_invalidate },
+	{ .name = "hwpt_dirty", .fn = t_hwpt_dirty },
 };
 
 /*
