@@ -171,6 +171,8 @@ void ifd_hwpt_nested_destroy(struct ifd_obj *obj)
 	struct ifd_hwpt *hwpt = container_of(obj, struct ifd_hwpt, obj);
 
 	iommu_domain_free(hwpt->domain);
+	if (hwpt->fault)
+		refcount_dec(&hwpt->fault->obj.users);
 	refcount_dec(&hwpt->parent->obj.users);
 }
 
@@ -297,10 +299,18 @@ int ifd_hwpt_alloc(struct ifd_ucmd *uc)
 		goto out_unlock;
 	}
 
-	/* no fault queue objects yet: no fault_id can name one */
+	/* only a HWPT_NESTED gets here with it: the paging flags refuse it */
 	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
-		ret = -ENOENT;
-		goto out_abort;
+		struct ifd_obj *fault;
+
+		fault = ifd_obj_get(uc->ctx, cmd->fault_id, IFD_OBJ_FAULT);
+		if (IS_ERR(fault)) {
+			ret = PTR_ERR(fault);
+			goto out_abort;
+		}
+		ifd_fault_set_hwpt(hwpt, container_of(fault, struct ifd_fault,
+						      obj));
+		ifd_obj_put(uc->ctx, fault);
 	}
 
 	cmd->out_hwpt_id = hwpt->obj.id;

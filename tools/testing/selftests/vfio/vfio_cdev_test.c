@@ -981,8 +981,8 @@ static void t_hwpt_alloc_errors(void)
 }
 
 /*
- * IOMMU_FAULT_QUEUE_ALLOC: an object plus an fd that holds it. Our
- * iommufd does not have fault queues yet (ENOTTY): skipped there.
+ * IOMMU_FAULT_QUEUE_ALLOC: an object plus an fd that holds it. Skipped
+ * on an iommufd without fault queues (ENOTTY: ours before they came).
  */
 static void t_fault_queue(void)
 {

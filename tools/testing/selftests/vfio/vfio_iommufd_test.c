@@ -19,6 +19,7 @@
  * CONFIG_IOMMUFD; our iommufd.ko not installed) the program skips.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1407,6 +1408,89 @@ static void t_hwpt_invalidate(void)
 	VT_EXPECT_EQ(vt_ioas_alloc(fd), ioas + 1);
 }
 
+/* ---- FAULT_QUEUE_ALLOC: the object and its fd, no faults ---------------- */
+
+static int fault_alloc(int fd, uint32_t flags, uint32_t *id)
+{
+	struct iommu_fault_alloc f = { .size = sizeof(f), .flags = flags };
+	int ret = ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &f);
+
+	if (ret)
+		return ret;
+	*id = f.out_fault_id;
+	return vt_track(f.out_fault_fd);
+}
+
+static void t_fault_queue(void)
+{
+	struct iommu_hwpt_page_response rsp[2] = { { 0 } };
+	struct iommu_hwpt_pgfault rec[2];
+	int fd = ifd_open(), ffd, ffd2;
+	uint32_t ioas = vt_ioas_alloc(fd), id = 0, id2 = 0;
+	struct iommu_fault_alloc f = { .size = sizeof(f) };
+	struct iommu_hwpt_alloc h = {
+		.size = sizeof(h), .flags = IOMMU_HWPT_FAULT_ID_VALID,
+		.dev_id = ioas, .pt_id = ioas,
+	};
+	struct pollfd pfd;
+	void *none;
+
+	ffd = fault_alloc(fd, 0, &id);
+	VT_ASSERT(ffd > 2, "FAULT_QUEUE_ALLOC: %s", vt_errname(errno));
+	VT_EXPECT_EQ(id, ioas + 1);
+	VT_EXPECT_EQ(fcntl(ffd, F_GETFD), FD_CLOEXEC);
+	VT_EXPECT_EQ(fcntl(ffd, F_GETFL) & O_ACCMODE, O_RDWR);
+	/* flags must be 0; the whole struct is mandatory; no id taken */
+	VT_ERRNO(fault_alloc(fd, 1, &id2), EOPNOTSUPP);
+	f.size = offsetof(struct iommu_fault_alloc, out_fault_fd);
+	VT_ERRNO(ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &f), EINVAL);
+
+	/* nothing queued: read 0, never blocks; whole records only */
+	VT_EXPECT_EQ(read(ffd, rec, sizeof(rec)), 0);
+	VT_EXPECT_EQ(read(ffd, rec, 0), 0);
+	VT_ERRNO(read(ffd, rec, sizeof(rec[0]) + 1), ESPIPE);
+	VT_ERRNO(read(ffd, rec, sizeof(rec[0]) - 1), ESPIPE);
+	VT_ERRNO(pread(ffd, rec, sizeof(rec[0]), sizeof(rec[0])), ESPIPE);
+	VT_ERRNO(lseek(ffd, 0, SEEK_SET), ESPIPE);
+	/* responses to cookies never handed out, bad codes, bad memory */
+	VT_ERRNO(write(ffd, rsp, sizeof(rsp[0])), EINVAL);
+	rsp[0].code = IOMMUFD_PAGE_RESP_INVALID + 1;
+	VT_ERRNO(write(ffd, rsp, sizeof(rsp)), EINVAL);
+	VT_ERRNO(write(ffd, rsp, sizeof(rsp[0]) + 1), ESPIPE);
+	none = mmap(NULL, P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	VT_ASSERT(none != MAP_FAILED, "mmap");
+	VT_ERRNO(write(ffd, none, sizeof(rsp[0])), EFAULT);
+	munmap(none, P);
+	VT_EXPECT_EQ(write(ffd, rsp, 0), 0);
+	/* always writable, readable once a fault waits */
+	pfd.fd = ffd;
+	pfd.events = POLLIN | POLLOUT;
+	VT_EXPECT_EQ(poll(&pfd, 1, 0), 1);
+	VT_EXPECT_EQ(pfd.revents, POLLOUT);
+
+	/* FAULT_ID_VALID: the device lookup comes first */
+	h.fault_id = id;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_ALLOC, &h), ENOENT);
+
+	/* the fd holds the object */
+	VT_ERRNO(destroy(fd, id), EBUSY);
+	vt_close(ffd);
+	VT_OK(destroy(fd, id));
+	VT_ERRNO(destroy(fd, id), ENOENT);
+
+	/* the fd also holds the context: usable after /dev/iommu closed */
+	ffd = fault_alloc(fd, 0, &id);
+	ffd2 = fault_alloc(fd, 0, &id2);
+	VT_ASSERT(ffd > 2 && ffd2 > 2, "FAULT_QUEUE_ALLOC: %s",
+		  vt_errname(errno));
+	VT_EXPECT_EQ(id2, id + 1);
+	vt_close(fd);
+	VT_EXPECT_EQ(read(ffd2, rec, sizeof(rec)), 0);
+	VT_ERRNO(write(ffd, rsp, sizeof(rsp[0])), EINVAL);
+	vt_close(ffd);
+	vt_close(ffd2);
+}
+
 static const struct vt_test tests[] = {
 	{ .name = "node", .fn = t_node },
 	{ .name = "header", .fn = t_header },
@@ -1429,6 +1513,7 @@ static const struct vt_test tests[] = {
 	{ .name = "hwpt_no_device", .fn = t_hwpt_no_device },
 	{ .name = "hwpt_invalidate", .fn = t_hwpt_invalidate },
 	{ .name = "hwpt_dirty", .fn = t_hwpt_dirty },
+	{ .name = "fault_queue", .fn = t_fault_queue },
 };
 
 /*
