@@ -283,9 +283,14 @@ static struct ifd_iova *ifd_hwpt_iova(struct ifd_hwpt *hwpt)
 	return &ifd_hwpt_paging(hwpt)->ioas->iova;
 }
 
-/* Attach the (unattached) group to @hwpt, with a new handle. */
+/*
+ * Attach the (unattached) group to @hwpt, with a new handle, for @idev.
+ * A HWPT with a fault queue needs IOPF on: for @idev only, as upstream
+ * (its errno when the device cannot).
+ */
 static int ifd_igroup_attach_domain(struct ifd_igroup *ig,
-				    struct ifd_hwpt *hwpt)
+				    struct ifd_hwpt *hwpt,
+				    struct iommufd_device *idev)
 {
 	struct ifd_handle *h;
 	int ret;
@@ -294,13 +299,26 @@ static int ifd_igroup_attach_domain(struct ifd_igroup *ig,
 	if (!h)
 		return -ENOMEM;
 	h->igroup = ig;
-	ret = iommu_attach_group_handle(hwpt->domain, ig->group, &h->handle);
-	if (ret) {
-		kfree(h);
-		return ret;
+	h->dev_id = idev->obj.id;
+	if (hwpt->fault) {
+		ret = ifd_fault_iopf_enable(idev->dev);
+		if (ret)
+			goto err_free;
 	}
+	ret = iommu_attach_group_handle(hwpt->domain, ig->group, &h->handle);
+	if (ret)
+		goto err_iopf;
 	ig->handle = h;
+	if (hwpt->fault)
+		ig->iopf_dev = idev->dev;
 	return 0;
+
+err_iopf:
+	if (hwpt->fault)
+		ifd_fault_iopf_disable(idev->dev);
+err_free:
+	kfree(h);
+	return ret;
 }
 
 /*
@@ -327,7 +345,7 @@ static int ifd_do_attach(struct iommufd_device *idev, struct ifd_hwpt *hwpt)
 		ret = ifd_igroup_setup_msi(ig, hwpt);
 		if (ret)
 			goto err_unresv;
-		ret = ifd_igroup_attach_domain(ig, hwpt);
+		ret = ifd_igroup_attach_domain(ig, hwpt, idev);
 		if (ret)
 			goto err_unresv;
 		ig->hwpt = hwpt;
@@ -340,6 +358,24 @@ static int ifd_do_attach(struct iommufd_device *idev, struct ifd_hwpt *hwpt)
 err_unresv:
 	ifd_iova_remove_resv(iova, idev);
 	return ret;
+}
+
+/*
+ * The group's attachment to @hwpt ended (detach, or replace: @keep_iopf
+ * when the new HWPT has a fault queue too). Its faults nobody answered
+ * are answered "invalid"; IOPF goes off unless kept. Before ig->handle
+ * is freed.
+ */
+static void ifd_igroup_end_faults(struct ifd_igroup *ig,
+				  struct ifd_hwpt *hwpt, bool keep_iopf)
+{
+	if (!hwpt->fault)
+		return;
+	ifd_fault_drop_handle(hwpt->fault, &ig->handle->handle);
+	if (!keep_iopf && ig->iopf_dev) {
+		ifd_fault_iopf_disable(ig->iopf_dev);
+		ig->iopf_dev = NULL;
+	}
 }
 
 /* Take the reserved regions of the whole group out of @iova. */
@@ -394,11 +430,19 @@ static struct ifd_hwpt *ifd_do_replace(struct iommufd_device *idev,
 		goto err_unresv;
 	}
 	h->igroup = ig;
-	ret = iommu_replace_group_handle(ig->group, hwpt->domain, &h->handle);
-	if (ret) {
-		kfree(h);
-		goto err_unresv;
+	h->dev_id = idev->obj.id;
+	/* to a fault queue from none: IOPF on for @idev, as an attach */
+	if (hwpt->fault && !old->fault) {
+		ret = ifd_fault_iopf_enable(idev->dev);
+		if (ret)
+			goto err_free;
 	}
+	ret = iommu_replace_group_handle(ig->group, hwpt->domain, &h->handle);
+	if (ret)
+		goto err_iopf;
+	ifd_igroup_end_faults(ig, old, hwpt->fault);
+	if (hwpt->fault && !old->fault)
+		ig->iopf_dev = idev->dev;
 	kfree(ig->handle);
 	ig->handle = h;
 	if (new_iova != old_iova)
@@ -413,6 +457,11 @@ static struct ifd_hwpt *ifd_do_replace(struct iommufd_device *idev,
 		WARN_ON(refcount_sub_and_test(n - 1, &old->obj.users));
 	return old;
 
+err_iopf:
+	if (hwpt->fault && !old->fault)
+		ifd_fault_iopf_disable(idev->dev);
+err_free:
+	kfree(h);
 err_unresv:
 	/* those added (a failed add cleaned up after itself) */
 	if (new_iova != old_iova)
@@ -597,9 +646,14 @@ void iommufd_device_detach(struct iommufd_device *idev)
 	idev->attached = false;
 	if (list_empty(&ig->devices)) {
 		iommu_detach_group_handle(hwpt->domain, ig->group);
+		ifd_igroup_end_faults(ig, hwpt, false);
 		kfree(ig->handle);
 		ig->handle = NULL;
 		ig->hwpt = NULL;
+	} else if (ig->iopf_dev == idev->dev) {
+		/* its IOPF goes with it: the device may go away next */
+		ifd_fault_iopf_disable(idev->dev);
+		ig->iopf_dev = NULL;
 	}
 	ifd_iova_remove_resv(ifd_hwpt_iova(hwpt), idev);
 	mutex_unlock(&ig->lock);

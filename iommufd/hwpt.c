@@ -171,6 +171,8 @@ void ifd_hwpt_nested_destroy(struct ifd_obj *obj)
 	struct ifd_hwpt *hwpt = container_of(obj, struct ifd_hwpt, obj);
 
 	iommu_domain_free(hwpt->domain);
+	if (hwpt->fault)
+		refcount_dec(&hwpt->fault->obj.users);
 	refcount_dec(&hwpt->parent->obj.users);
 }
 
@@ -297,10 +299,18 @@ int ifd_hwpt_alloc(struct ifd_ucmd *uc)
 		goto out_unlock;
 	}
 
-	/* no fault queue objects yet: no fault_id can name one */
+	/* only a HWPT_NESTED gets here with it: the paging flags refuse it */
 	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
-		ret = -ENOENT;
-		goto out_abort;
+		struct ifd_obj *fault;
+
+		fault = ifd_obj_get(uc->ctx, cmd->fault_id, IFD_OBJ_FAULT);
+		if (IS_ERR(fault)) {
+			ret = PTR_ERR(fault);
+			goto out_abort;
+		}
+		ifd_fault_set_hwpt(hwpt, container_of(fault, struct ifd_fault,
+						      obj));
+		ifd_obj_put(uc->ctx, fault);
 	}
 
 	cmd->out_hwpt_id = hwpt->obj.id;
@@ -326,3 +336,60 @@ out_put_idev:
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(ifd_hwpt_alloc);
+
+/* Far above any real batch: one call must not keep the CPU for long. */
+#define IFD_INVALIDATE_MAX_ENTRIES	BIT(19)
+
+/*
+ * IOMMU_HWPT_INVALIDATE: hand an array of driver-format invalidation
+ * requests to a HWPT_NESTED's driver. Upstream's order: __reserved
+ * (-EOPNOTSUPP); a non-empty array needs a pointer, an entry length of
+ * 1..PAGE_SIZE and at most 2^19 entries (-EINVAL); hwpt_id must name a
+ * HWPT_NESTED (-ENOENT, a HWPT_PAGING included). entry_num is written
+ * back on every outcome: the requests the driver completed, 0 when it
+ * was not reached. An empty array asks the driver whether it knows
+ * data_type.
+ */
+int ifd_hwpt_invalidate(struct ifd_ucmd *uc)
+{
+	struct iommu_hwpt_invalidate *cmd = uc->cmd;
+	struct iommu_user_data_array array = {
+		.type = cmd->data_type,
+		.uptr = u64_to_user_ptr(cmd->data_uptr),
+		.entry_len = cmd->entry_len,
+		.entry_num = cmd->entry_num,
+	};
+	struct ifd_hwpt *hwpt;
+	struct ifd_obj *obj;
+	u32 handled = 0;
+	int ret;
+
+	if (cmd->__reserved) {
+		ret = -EOPNOTSUPP;
+		goto out_respond;
+	}
+	if (cmd->entry_num &&
+	    (!cmd->data_uptr || !cmd->entry_len ||
+	     cmd->entry_len > PAGE_SIZE ||
+	     cmd->entry_num > IFD_INVALIDATE_MAX_ENTRIES)) {
+		ret = -EINVAL;
+		goto out_respond;
+	}
+	obj = ifd_obj_get(uc->ctx, cmd->hwpt_id, IFD_OBJ_HWPT_NESTED);
+	if (IS_ERR(obj)) {
+		ret = PTR_ERR(obj);
+		goto out_respond;
+	}
+	hwpt = container_of(obj, struct ifd_hwpt, obj);
+	/* checked at creation: every nested domain can do this */
+	ret = hwpt->domain->ops->cache_invalidate_user(hwpt->domain, &array);
+	handled = array.entry_num;
+	ifd_obj_put(uc->ctx, obj);
+
+out_respond:
+	cmd->entry_num = handled;
+	if (ifd_respond(uc, sizeof(*cmd)))
+		return -EFAULT;
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(ifd_hwpt_invalidate);

@@ -13,6 +13,11 @@
  *   iommufd_access.ioas_lock  the IOAS an access is attached to
  *   ifd_iova.rwsem          areas/allowed/reserved trees of one IOAS
  *   ifd_pages.mutex         pin state of one MAP's user memory
+ *   ifd_fault.mutex         (inside igroup->lock: detach answers the
+ *                           faults of the attachment) read/write of a
+ *                           fault queue; inside it the IOMMU core's
+ *                           fault_param lock (responses)
+ *   ifd_fault.lock          spinlock, leaf: the queue of unread faults
  *   mmap_lock of the MAP caller's mm (GUP, locked_vm); beside it, also
  *   inside iova.rwsem: the IOMMU core's group mutex and the driver's
  *   locks (attach, domain fill/unfill)
@@ -62,7 +67,7 @@ enum ifd_obj_type {
 	IFD_OBJ_HWPT_NESTED,
 	IFD_OBJ_DEVICE,
 	IFD_OBJ_ACCESS,
-	/* later: FAULT */
+	IFD_OBJ_FAULT,
 	IFD_OBJ_MAX,
 };
 
@@ -259,6 +264,7 @@ void ifd_iova_remove_domain(struct ifd_iova *iova,
 			    struct iommu_domain *domain);
 struct ifd_area *ifd_iova_area_at(struct ifd_iova *iova, unsigned long first,
 				  unsigned long last);
+struct ifd_area *ifd_iova_area_next(struct ifd_area *area);
 int ifd_iova_cut(struct ifd_iova *iova, unsigned long last);
 int ifd_iova_add_resv(struct ifd_iova *iova, struct device *dev,
 		      const void *owner, phys_addr_t *sw_msi_start);
@@ -301,7 +307,9 @@ struct ifd_hwpt {
 	bool enforce_cc;		/* no-snoop blocked: set before filling */
 	bool nest_parent;
 	bool dirty_tracking;		/* allocated with DIRTY_TRACKING */
+	bool dirty_enabled;		/* SET_DIRTY_TRACKING enabled it */
 	bool msi_cookie;		/* iommu_get_msi_cookie() done */
+	struct ifd_fault *fault;	/* NESTED: one "users" reference */
 };
 
 /* The PAGING HWPT whose IOAS backs @hwpt: itself or its parent. */
@@ -327,6 +335,7 @@ void ifd_hwpt_put(struct iommufd_ctx *ctx, struct ifd_hwpt *hwpt);
 struct ifd_handle {
 	struct iommu_attach_handle handle;
 	struct ifd_igroup *igroup;
+	u32 dev_id;			/* the device that attached: faults */
 };
 
 /*
@@ -347,6 +356,7 @@ struct ifd_igroup {
 	struct list_head devices;	/* attached idevs (group_node) */
 	struct ifd_handle *handle;	/* while attached */
 	phys_addr_t sw_msi_start;	/* IOMMU_RESV_SW_MSI base, or MAX */
+	struct device *iopf_dev;	/* IOPF enabled for a fault queue */
 };
 
 /* A device bound by a kernel driver (vfio) to a context. */
@@ -382,6 +392,29 @@ struct iommufd_access {
 
 void ifd_access_destroy(struct ifd_obj *obj);
 
+/* --- fault.c: fault queues (IOMMU_FAULT_QUEUE_ALLOC) --- */
+struct ifd_fault {
+	struct ifd_obj obj;
+	struct iommufd_ctx *ctx;	/* not a ref: the file holds one */
+	struct file *file;		/* holds one "users" reference */
+	/*
+	 * Serializes read, write and the answers of a detach; protects
+	 * @responses. Inside igroup->lock.
+	 */
+	struct mutex mutex;
+	spinlock_t lock;		/* @pending; leaf, IOPF handler */
+	struct list_head pending;	/* iopf_group.node, not read yet */
+	struct xarray responses;	/* cookie -> iopf_group read */
+	wait_queue_head_t wait;		/* poll: a group was queued */
+};
+
+void ifd_fault_destroy(struct ifd_obj *obj);
+void ifd_fault_drop_handle(struct ifd_fault *fault,
+			   struct iommu_attach_handle *handle);
+void ifd_fault_set_hwpt(struct ifd_hwpt *hwpt, struct ifd_fault *fault);
+int ifd_fault_iopf_enable(struct device *dev);
+void ifd_fault_iopf_disable(struct device *dev);
+
 /* --- vfio_compat.c --- */
 long ifd_vfio_ioctl(struct iommufd_ctx *ctx, unsigned int cmd,
 		    unsigned long arg);
@@ -403,6 +436,10 @@ int ifd_ioas_map(struct ifd_ucmd *uc);
 int ifd_ioas_unmap(struct ifd_ucmd *uc);
 int ifd_option(struct ifd_ucmd *uc);
 int ifd_hwpt_alloc(struct ifd_ucmd *uc);
+int ifd_hwpt_invalidate(struct ifd_ucmd *uc);
+int ifd_hwpt_set_dirty_tracking(struct ifd_ucmd *uc);
+int ifd_hwpt_get_dirty_bitmap(struct ifd_ucmd *uc);
+int ifd_fault_alloc(struct ifd_ucmd *uc);
 int ifd_get_hw_info(struct ifd_ucmd *uc);
 int ifd_vfio_ioas(struct ifd_ucmd *uc);
 

@@ -1088,10 +1088,347 @@ static void ifh_close(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kd_count(kd), 0UL);
 }
 
+/*
+ * A fake driver's dirty tracking over the 8 area pages at IFH_IOVA: one
+ * dirty bit per page, except pages 4..7, one "huge" PTE with one bit (at
+ * index 4). Like VT-d it steps PTE by PTE from the IOVA it is given and
+ * records each dirty PTE from there for the PTE's size. It records into
+ * the gather only (iommu_dirty_bitmap_record() would also reach for
+ * iova_bitmap_set(), which only a kernel with IOMMUFD_DRIVER has; we
+ * never pass a bitmap).
+ */
+static unsigned long ifh_dirty_bits;
+static bool ifh_dirty_on;
+static unsigned int ifh_dirty_reads;
+
+static int ifh_set_dirty(struct iommu_domain *domain, bool enabled)
+{
+	ifh_dirty_on = enabled;
+	return 0;
+}
+
+static int ifh_read_dirty(struct iommu_domain *domain, unsigned long iova,
+			  size_t size, unsigned long flags,
+			  struct iommu_dirty_bitmap *dirty)
+{
+	unsigned long end = iova + size, idx, pgsize;
+
+	ifh_dirty_reads++;
+	while (iova < end) {
+		idx = (iova - IFH_IOVA) / P;
+		pgsize = idx >= 4 ? 4 * P : P;
+		if (idx >= 4)
+			idx = 4;
+		if (idx < 8 && test_bit(idx, &ifh_dirty_bits)) {
+			iommu_iotlb_gather_add_range(dirty->gather, iova,
+						     pgsize);
+			if (!(flags & IOMMU_DIRTY_NO_CLEAR))
+				clear_bit(idx, &ifh_dirty_bits);
+		}
+		iova += pgsize;
+	}
+	return 0;
+}
+
+static const struct iommu_dirty_ops ifh_dirty_ops = {
+	.set_dirty_tracking = ifh_set_dirty,
+	.read_and_clear_dirty = ifh_read_dirty,
+};
+
+/* A handler run as the ioctl would, its struct in user memory. */
+static int ifh_ioctl(struct kunit *test, int (*fn)(struct ifd_ucmd *uc),
+		     void *cmd, size_t size)
+{
+	struct ifh *k = test->priv;
+	unsigned long u;
+	struct ifd_ucmd uc = {
+		.ctx = &k->ctx, .user_size = size, .cmd = cmd,
+	};
+	int ret;
+
+	u = kunit_vm_mmap(test, NULL, 0, P, PROT_READ | PROT_WRITE,
+			  MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, u && !IS_ERR_VALUE(u));
+	uc.ubuf = (void __user *)u;
+	KUNIT_ASSERT_EQ(test, copy_to_user(uc.ubuf, cmd, size), 0UL);
+	ret = fn(&uc);
+	KUNIT_ASSERT_EQ(test, copy_from_user(cmd, uc.ubuf, size), 0UL);
+	return ret;
+}
+
+static u64 __user *ifh_ubitmap(struct kunit *test)
+{
+	unsigned long u = kunit_vm_mmap(test, NULL, 0, P,
+					PROT_READ | PROT_WRITE,
+					MAP_ANONYMOUS | MAP_PRIVATE, 0);
+
+	KUNIT_ASSERT_TRUE(test, u && !IS_ERR_VALUE(u));
+	return (u64 __user *)u;
+}
+
+static u64 ifh_word(struct kunit *test, u64 __user *p)
+{
+	u64 v;
+
+	KUNIT_ASSERT_EQ(test, get_user(v, p), 0);
+	return v;
+}
+
+static int ifh_get_dirty(struct kunit *test, u32 id, u32 flags, u64 iova,
+			 u64 length, u64 page_size, u64 __user *data)
+{
+	struct iommu_hwpt_get_dirty_bitmap g = {
+		.size = sizeof(g), .hwpt_id = id, .flags = flags,
+		.iova = iova, .length = length, .page_size = page_size,
+		.data = (uintptr_t)data,
+	};
+
+	return ifh_ioctl(test, ifd_hwpt_get_dirty_bitmap, &g, sizeof(g));
+}
+
+static int ifh_set_tracking(struct kunit *test, u32 id, bool enable)
+{
+	struct iommu_hwpt_set_dirty_tracking d = {
+		.size = sizeof(d), .hwpt_id = id,
+		.flags = enable ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+	};
+
+	return ifh_ioctl(test, ifd_hwpt_set_dirty_tracking, &d, sizeof(d));
+}
+
+/* The checks: ids, __reserved, the range, a domain without dirty ops. */
+static void ifh_dirty_refused(struct kunit *test)
+{
+	struct ifh *k = test->priv;
+	struct kd_domain *kd = kd_new(test);
+	u64 __user *bm = ifh_ubitmap(test);
+	struct iommu_hwpt_get_dirty_bitmap g = {
+		.size = sizeof(g), .iova = IFH_IOVA, .length = 8 * P,
+		.page_size = P, .data = (uintptr_t)bm, .__reserved = 1,
+	};
+	struct ifd_hwpt *hwpt;
+	u32 id, ioas = k->ioas->obj.id;
+
+	ifh_next = kd;
+	hwpt = ifh_new(test, 0, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, hwpt);
+	ifd_obj_publish(&k->ctx, &hwpt->obj);
+	id = hwpt->obj.id;
+
+	/* only a HWPT_PAGING has dirty state */
+	KUNIT_EXPECT_EQ(test, ifh_set_tracking(test, ioas, true), -ENOENT);
+	KUNIT_EXPECT_EQ(test, ifh_set_tracking(test, 99, true), -ENOENT);
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, ioas, 0, IFH_IOVA, 8 * P, P,
+					    bm), -ENOENT);
+	g.hwpt_id = id;
+	KUNIT_EXPECT_EQ(test, ifh_ioctl(test, ifd_hwpt_get_dirty_bitmap, &g,
+					sizeof(g)), -EOPNOTSUPP);
+	/* the range is checked before the dirty ops */
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA, 0, P, bm),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, ULLONG_MAX - P + 1,
+					    2 * P, P, bm), -EOVERFLOW);
+	/* the domain made the IOAS page aligned */
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA + P / 2, P,
+					    P / 2, bm), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA, P + P / 2,
+					    P / 2, bm), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA, 8 * P, 0,
+					    bm), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA + P, 8 * P,
+					    2 * P, bm), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA, 3 * P,
+					    2 * P, bm), -EINVAL);
+	/* valid, but no dirty ops */
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA, 8 * P, P,
+					    bm), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, ifh_set_tracking(test, id, true), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, ifh_set_tracking(test, id, false), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, ifh_word(test, bm), 0ULL);
+}
+
+/* Bits through the gather: pages, the huge PTE, NO_CLEAR, gaps. */
+static void ifh_dirty_bitmap(struct kunit *test)
+{
+	struct ifh *k = test->priv;
+	struct kd_domain *kd = kd_new(test);
+	u64 __user *bm = ifh_ubitmap(test);
+	struct ifd_hwpt *hwpt;
+	u32 id;
+
+	kd->dom.dirty_ops = &ifh_dirty_ops;
+	ifh_dirty_cap = true;
+	ifh_next = kd;
+	hwpt = ifh_new(test, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, hwpt);
+	ifd_obj_publish(&k->ctx, &hwpt->obj);
+	id = hwpt->obj.id;
+
+	/* tracking off: nothing read, nothing written */
+	ifh_dirty_bits = BIT(1);
+	ifh_dirty_reads = 0;
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA, 8 * P, P,
+					    bm), 0);
+	KUNIT_EXPECT_EQ(test, ifh_dirty_reads, 0U);
+	KUNIT_EXPECT_EQ(test, ifh_word(test, bm), 0ULL);
+
+	/* enabling clears what the PTEs held */
+	KUNIT_EXPECT_EQ(test, ifh_set_tracking(test, id, true), 0);
+	KUNIT_EXPECT_TRUE(test, ifh_dirty_on);
+	KUNIT_EXPECT_EQ(test, ifh_dirty_bits, 0UL);
+
+	/* pages 1, 3 and the huge PTE; bits already set stay */
+	ifh_dirty_bits = BIT(1) | BIT(3) | BIT(4);
+	KUNIT_ASSERT_EQ(test, put_user(BIT_ULL(40), bm), 0);
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id,
+					    IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR,
+					    IFH_IOVA, 8 * P, P, bm), 0);
+	KUNIT_EXPECT_EQ(test, ifh_word(test, bm), BIT_ULL(40) | 0xfaULL);
+	KUNIT_EXPECT_EQ(test, ifh_dirty_bits, BIT(1) | BIT(3) | BIT(4));
+	/* two pages a bit, from IFH_IOVA + 2P: bit 0 = pages 2-3 */
+	KUNIT_ASSERT_EQ(test, put_user(0ULL, bm), 0);
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA + 2 * P,
+					    6 * P, 2 * P, bm), 0);
+	KUNIT_EXPECT_EQ(test, ifh_word(test, bm), 0x7ULL);
+	KUNIT_EXPECT_EQ(test, ifh_dirty_bits, BIT(1));
+
+	/* from inside the huge PTE: its bits from there, clipped at the end */
+	ifh_dirty_bits = BIT(4);
+	KUNIT_ASSERT_EQ(test, put_user(0ULL, bm), 0);
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA + 6 * P,
+					    2 * P, P, bm), 0);
+	KUNIT_EXPECT_EQ(test, ifh_word(test, bm), 0x3ULL);
+
+	/* a range leaving the areas: walked up to the gap, still 0 */
+	ifh_dirty_bits = BIT(0) | BIT(7 - 3);
+	KUNIT_ASSERT_EQ(test, put_user(0ULL, bm), 0);
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA, 16 * P, P,
+					    bm), 0);
+	KUNIT_EXPECT_EQ(test, ifh_word(test, bm), 0xf1ULL);
+	/* starting before the areas: nothing at all */
+	ifh_dirty_bits = BIT(0);
+	KUNIT_ASSERT_EQ(test, put_user(0ULL, bm), 0);
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA - P, 9 * P,
+					    P, bm), 0);
+	KUNIT_EXPECT_EQ(test, ifh_word(test, bm), 0ULL);
+	KUNIT_EXPECT_EQ(test, ifh_dirty_bits, BIT(0));
+	/* a bitmap that cannot be written: 0 as upstream */
+	KUNIT_EXPECT_EQ(test, ifh_get_dirty(test, id, 0, IFH_IOVA, 8 * P, P,
+					    (u64 __user *)16), 0);
+
+	KUNIT_EXPECT_EQ(test, ifh_set_tracking(test, id, false), 0);
+	KUNIT_EXPECT_FALSE(test, ifh_dirty_on);
+}
+
+/*
+ * A fake nested domain whose driver completes invalidation entries (u32
+ * each, data type 0) until one reads 0xbad.
+ */
+static int ifh_invalidate_user(struct iommu_domain *domain,
+			       struct iommu_user_data_array *array)
+{
+	u32 i, v;
+
+	if (array->type) {
+		array->entry_num = 0;
+		return -EINVAL;
+	}
+	for (i = 0; i < array->entry_num; i++) {
+		if (copy_from_user(&v, array->uptr + i * array->entry_len,
+				   sizeof(v)))
+			v = 0xbad;
+		if (v == 0xbad) {
+			array->entry_num = i;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static const struct iommu_domain_ops ifh_nested_ops = {
+	.cache_invalidate_user = ifh_invalidate_user,
+};
+
+static int ifh_invalidate(struct kunit *test, u32 id, u32 type,
+			  void __user *data, u32 len, u32 *num)
+{
+	struct iommu_hwpt_invalidate inv = {
+		.size = sizeof(inv), .hwpt_id = id, .data_type = type,
+		.data_uptr = (uintptr_t)data, .entry_len = len,
+		.entry_num = *num,
+	};
+	int ret = ifh_ioctl(test, ifd_hwpt_invalidate, &inv, sizeof(inv));
+
+	*num = inv.entry_num;
+	return ret;
+}
+
+static void ifh_invalidate_nested(struct kunit *test)
+{
+	struct ifh *k = test->priv;
+	struct kd_domain *kd = kd_new(test), *nd = kd_new(test);
+	u32 __user *e = (u32 __user *)ifh_ubitmap(test);
+	struct ifd_hwpt *parent, *nested;
+	struct ifd_obj *obj;
+	u32 num;
+
+	ifh_next = kd;
+	parent = ifh_new(test, 0, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
+	ifd_obj_publish(&k->ctx, &parent->obj);
+	/* what ifd_hwpt_nested_new() would make of the driver's domain */
+	obj = ifd_obj_reserve(&k->ctx, sizeof(*nested), IFD_OBJ_HWPT_NESTED);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, obj);
+	nested = container_of(obj, struct ifd_hwpt, obj);
+	nd->dom.type = IOMMU_DOMAIN_NESTED;
+	nd->dom.ops = &ifh_nested_ops;
+	nested->domain = &nd->dom;
+	refcount_inc(&parent->obj.users);
+	nested->parent = parent;
+	ifd_obj_publish(&k->ctx, obj);
+
+	KUNIT_ASSERT_EQ(test, put_user(1, e), 0);
+	KUNIT_ASSERT_EQ(test, put_user(2, e + 2), 0);
+	KUNIT_ASSERT_EQ(test, put_user(0xbad, e + 4), 0);
+	/* all done: entry_num stays */
+	num = 2;
+	KUNIT_EXPECT_EQ(test, ifh_invalidate(test, obj->id, 0, e, 8, &num), 0);
+	KUNIT_EXPECT_EQ(test, num, 2U);
+	/* the third fails: two done */
+	num = 3;
+	KUNIT_EXPECT_EQ(test, ifh_invalidate(test, obj->id, 0, e, 8, &num),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, num, 2U);
+	/* an empty array asks about the type */
+	num = 0;
+	KUNIT_EXPECT_EQ(test, ifh_invalidate(test, obj->id, 0, NULL, 0, &num),
+			0);
+	KUNIT_EXPECT_EQ(test, ifh_invalidate(test, obj->id, 1, NULL, 0, &num),
+			-EINVAL);
+	/* a HWPT_PAGING is not one to invalidate */
+	num = 2;
+	KUNIT_EXPECT_EQ(test, ifh_invalidate(test, parent->obj.id, 0, e, 8,
+					     &num), -ENOENT);
+	KUNIT_EXPECT_EQ(test, num, 0U);
+	num = 2;
+	KUNIT_EXPECT_EQ(test, ifh_invalidate(test, obj->id, 0, e, P + 1, &num),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, num, 0U);
+
+	/* the parent is held by the nested HWPT */
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(&k->ctx, parent->obj.id),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(&k->ctx, obj->id), 0);
+	KUNIT_EXPECT_EQ(test, ifd_obj_destroy_id(&k->ctx, parent->obj.id), 0);
+}
+
 static struct kunit_case ifh_cases[] = {
 	KUNIT_CASE(ifh_lifecycle),
 	KUNIT_CASE(ifh_refused),
 	KUNIT_CASE(ifh_close),
+	KUNIT_CASE(ifh_dirty_refused),
+	KUNIT_CASE(ifh_dirty_bitmap),
+	KUNIT_CASE(ifh_invalidate_nested),
 	{}
 };
 

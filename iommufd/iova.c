@@ -53,6 +53,15 @@ struct ifd_area *ifd_iova_area_at(struct ifd_iova *iova, unsigned long first,
 	return ifd_area_at(iova, first, last);
 }
 
+/* The area after @area in IOVA order, or NULL; iova.rwsem held. */
+struct ifd_area *ifd_iova_area_next(struct ifd_area *area)
+{
+	struct interval_tree_node *n;
+
+	n = interval_tree_iter_next(&area->node, 0, ULONG_MAX);
+	return n ? container_of(n, struct ifd_area, node) : NULL;
+}
+
 static unsigned long ifd_area_len(const struct ifd_area *area)
 {
 	return area->node.last - area->node.start + 1;

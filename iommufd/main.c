@@ -62,6 +62,10 @@ union ifd_ucmd_buf {
 	struct iommu_vfio_ioas vfio_ioas;
 	struct iommu_hwpt_alloc hwpt_alloc;
 	struct iommu_hw_info hw_info;
+	struct iommu_hwpt_invalidate invalidate;
+	struct iommu_hwpt_set_dirty_tracking set_dirty;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty;
+	struct iommu_fault_alloc fault_alloc;
 };
 
 int ifd_respond(struct ifd_ucmd *uc, size_t size)
@@ -82,10 +86,9 @@ static int ifd_destroy(struct ifd_ucmd *uc)
 			 IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)
 
 /*
- * Indexed by ioctl nr - IOMMUFD_CMD_BASE. Empty slots (later slices:
- * HWPT_INVALIDATE, the dirty tracking pair, FAULT_QUEUE_ALLOC) answer
- * -ENOTTY. HWPT_ALLOC and GET_HW_INFO check their flags themselves: the
- * device lookup comes first upstream.
+ * Indexed by ioctl nr - IOMMUFD_CMD_BASE: every ioctl of 6.12. HWPT_ALLOC
+ * and GET_HW_INFO check their flags themselves: the device lookup comes
+ * first upstream.
  */
 static const struct ifd_ioctl ifd_ioctls[] = {
 	[IFD_SLOT(IOMMUFD_CMD_DESTROY)] =
@@ -120,8 +123,22 @@ static const struct ifd_ioctl ifd_ioctls[] = {
 	[IFD_SLOT(IOMMUFD_CMD_GET_HW_INFO)] =
 		IFD_IOCTL(IOMMU_GET_HW_INFO, ifd_get_hw_info,
 			  struct iommu_hw_info, __reserved),
-	/* the last nr of the 6.12 range, so that it routes here */
-	[IFD_SLOT(IOMMUFD_CMD_FAULT_QUEUE_ALLOC)] = { },
+	[IFD_SLOT(IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING)] =
+		IFD_IOCTL_FLAGS(IOMMU_HWPT_SET_DIRTY_TRACKING,
+				ifd_hwpt_set_dirty_tracking,
+				struct iommu_hwpt_set_dirty_tracking, __reserved,
+				IOMMU_HWPT_DIRTY_TRACKING_ENABLE),
+	[IFD_SLOT(IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP)] =
+		IFD_IOCTL_FLAGS(IOMMU_HWPT_GET_DIRTY_BITMAP,
+				ifd_hwpt_get_dirty_bitmap,
+				struct iommu_hwpt_get_dirty_bitmap, data,
+				IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR),
+	[IFD_SLOT(IOMMUFD_CMD_HWPT_INVALIDATE)] =
+		IFD_IOCTL(IOMMU_HWPT_INVALIDATE, ifd_hwpt_invalidate,
+			  struct iommu_hwpt_invalidate, __reserved),
+	[IFD_SLOT(IOMMUFD_CMD_FAULT_QUEUE_ALLOC)] =
+		IFD_IOCTL_FLAGS(IOMMU_FAULT_QUEUE_ALLOC, ifd_fault_alloc,
+				struct iommu_fault_alloc, out_fault_fd, 0),
 };
 
 static long ifd_fops_ioctl(struct file *file, unsigned int cmd,

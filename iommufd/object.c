@@ -22,6 +22,7 @@ static void (*const ifd_destroy_ops[IFD_OBJ_MAX])(struct ifd_obj *obj) = {
 	[IFD_OBJ_HWPT_NESTED] = ifd_hwpt_nested_destroy,
 	[IFD_OBJ_DEVICE] = ifd_device_destroy,
 	[IFD_OBJ_ACCESS] = ifd_access_destroy,
+	[IFD_OBJ_FAULT] = ifd_fault_destroy,
 };
 
 struct ifd_obj *ifd_obj_reserve(struct iommufd_ctx *ctx, size_t size,

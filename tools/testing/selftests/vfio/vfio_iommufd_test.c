@@ -6,7 +6,9 @@
  * OPTION, each with good and bad input; IOMMU_VFIO_IOAS and the VFIO
  * type1 container ioctls on /dev/iommu (the compat IOAS, type1 v1 cuts);
  * HWPT_ALLOC and GET_HW_INFO as far as they go without a device (their
- * checks before the device lookup). Expected errnos are those of
+ * checks before the device lookup), HWPT_INVALIDATE and the dirty
+ * tracking pair up to the HWPT lookup (vfio_cdev_test has them on a
+ * HWPT_PAGING), FAULT_QUEUE_ALLOC with its fd. Expected errnos are those of
  * upstream Linux 6.12 (recorded against the in-tree iommufd of the debug
  * kernel). With no device attached nothing is pinned: MAP only records
  * the range, so VmPin/VmLck never move. Ids must not be consumed by
@@ -32,6 +34,7 @@
  * iommufd.ko not installed) the program skips.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1742,6 +1745,227 @@ static void t_hwpt_no_device(void)
 	VT_EXPECT_EQ(vt_ioas_alloc(fd), ioas + 1);
 }
 
+/* ---- dirty tracking: everything before a HWPT_PAGING ------------------ */
+
+static void t_hwpt_dirty(void)
+{
+	int fd = ifd_open();
+	uint32_t ioas = vt_ioas_alloc(fd);
+	uint64_t bitmap = 0;
+	struct iommu_hwpt_set_dirty_tracking d = {
+		.size = sizeof(d), .hwpt_id = ioas,
+		.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
+	};
+	struct iommu_hwpt_get_dirty_bitmap g = {
+		.size = sizeof(g), .hwpt_id = ioas, .iova = IOVA,
+		.length = 64 * P, .page_size = P, .data = (uintptr_t)&bitmap,
+	};
+
+	/* an IOAS is no HWPT_PAGING, nor is an unknown id */
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &d), ENOENT);
+	d.flags = 0;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &d), ENOENT);
+	d.hwpt_id = 99;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &d), ENOENT);
+	/* flags before the lookup; __reserved is not looked at */
+	d.flags = 2;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &d), EOPNOTSUPP);
+	d.flags = 0;
+	d.__reserved = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &d), ENOENT);
+	d.size = offsetof(struct iommu_hwpt_set_dirty_tracking, __reserved);
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &d), EINVAL);
+
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), ENOENT);
+	g.hwpt_id = 99;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), ENOENT);
+	/* the range is checked after the lookup */
+	g.length = 0;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), ENOENT);
+	g.length = 64 * P;
+	/* flags and __reserved before it */
+	g.flags = IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), ENOENT);
+	g.flags = 2;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), EOPNOTSUPP);
+	g.flags = 0;
+	g.__reserved = 1;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), EOPNOTSUPP);
+	g.__reserved = 0;
+	g.size = offsetof(struct iommu_hwpt_get_dirty_bitmap, data);
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g), EINVAL);
+	VT_EXPECT_EQ(bitmap, 0);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd), ioas + 1);
+}
+
+/* ---- HWPT_INVALIDATE: everything but a HWPT_NESTED ------------------- */
+
+static int invalidate(int fd, struct iommu_hwpt_invalidate *inv,
+		      uint32_t *entry_num)
+{
+	int ret = ioctl(fd, IOMMU_HWPT_INVALIDATE, inv);
+
+	*entry_num = inv->entry_num;
+	return ret;
+}
+
+/*
+ * No HWPT_NESTED can exist without a device (nor on the test VM's VT-d,
+ * which has no nesting). entry_num is written back on every failure: the
+ * requests done, 0 here.
+ */
+static void t_hwpt_invalidate(void)
+{
+	int fd = ifd_open();
+	uint32_t ioas = vt_ioas_alloc(fd), num;
+	uint8_t entries[2 * 64];
+	struct iommu_hwpt_invalidate inv = {
+		.size = sizeof(inv), .hwpt_id = ioas,
+		.data_uptr = (uintptr_t)entries,
+		.data_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
+		.entry_len = 64, .entry_num = 2,
+	}, *ro;
+
+	memset(entries, 0, sizeof(entries));
+	/* an IOAS is no HWPT_NESTED, nor is an unknown id */
+	VT_ERRNO(invalidate(fd, &inv, &num), ENOENT);
+	VT_EXPECT_EQ(num, 0);
+	inv.hwpt_id = 0;
+	inv.entry_num = 2;
+	VT_ERRNO(invalidate(fd, &inv, &num), ENOENT);
+	inv.hwpt_id = 99;
+	inv.entry_num = 0;
+	VT_ERRNO(invalidate(fd, &inv, &num), ENOENT);
+	/* before the lookup: __reserved, then the array's shape */
+	inv.entry_num = 2;
+	inv.__reserved = 1;
+	VT_ERRNO(invalidate(fd, &inv, &num), EOPNOTSUPP);
+	VT_EXPECT_EQ(num, 0);
+	inv.__reserved = 0;
+	inv.entry_num = 2;
+	inv.data_uptr = 0;
+	VT_ERRNO(invalidate(fd, &inv, &num), EINVAL);
+	VT_EXPECT_EQ(num, 0);
+	inv.data_uptr = (uintptr_t)entries;
+	inv.entry_num = 2;
+	inv.entry_len = 0;
+	VT_ERRNO(invalidate(fd, &inv, &num), EINVAL);
+	inv.entry_num = 2;
+	inv.entry_len = P + 1;
+	VT_ERRNO(invalidate(fd, &inv, &num), EINVAL);
+	inv.entry_len = P;
+	inv.entry_num = 2;
+	VT_ERRNO(invalidate(fd, &inv, &num), ENOENT);
+	inv.entry_len = 64;
+	inv.entry_num = (1U << 19) + 1;
+	VT_ERRNO(invalidate(fd, &inv, &num), EINVAL);
+	VT_EXPECT_EQ(num, 0);
+	inv.entry_num = 1U << 19;
+	VT_ERRNO(invalidate(fd, &inv, &num), ENOENT);
+	/* an empty array ignores pointer and length */
+	inv.entry_num = 0;
+	inv.data_uptr = 0;
+	inv.entry_len = 0;
+	VT_ERRNO(invalidate(fd, &inv, &num), ENOENT);
+	/* the whole struct is mandatory */
+	inv.size = offsetof(struct iommu_hwpt_invalidate, __reserved);
+	VT_ERRNO(invalidate(fd, &inv, &num), EINVAL);
+	/* entry_num cannot be written back: EFAULT before any other errno */
+	ro = mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	VT_ASSERT(ro != MAP_FAILED, "mmap");
+	*ro = (struct iommu_hwpt_invalidate){
+		.size = sizeof(*ro), .hwpt_id = ioas, .__reserved = 1,
+	};
+	VT_ASSERT(!mprotect(ro, P, PROT_READ), "mprotect");
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_INVALIDATE, ro), EFAULT);
+	munmap(ro, P);
+	VT_EXPECT_EQ(vt_ioas_alloc(fd), ioas + 1);
+}
+
+/* ---- FAULT_QUEUE_ALLOC: the object and its fd, no faults ---------------- */
+
+static int fault_alloc(int fd, uint32_t flags, uint32_t *id)
+{
+	struct iommu_fault_alloc f = { .size = sizeof(f), .flags = flags };
+	int ret = ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &f);
+
+	if (ret)
+		return ret;
+	*id = f.out_fault_id;
+	return vt_track(f.out_fault_fd);
+}
+
+static void t_fault_queue(void)
+{
+	struct iommu_hwpt_page_response rsp[2] = { { 0 } };
+	struct iommu_hwpt_pgfault rec[2];
+	int fd = ifd_open(), ffd, ffd2;
+	uint32_t ioas = vt_ioas_alloc(fd), id = 0, id2 = 0;
+	struct iommu_fault_alloc f = { .size = sizeof(f) };
+	struct iommu_hwpt_alloc h = {
+		.size = sizeof(h), .flags = IOMMU_HWPT_FAULT_ID_VALID,
+		.dev_id = ioas, .pt_id = ioas,
+	};
+	struct pollfd pfd;
+	void *none;
+
+	ffd = fault_alloc(fd, 0, &id);
+	VT_ASSERT(ffd > 2, "FAULT_QUEUE_ALLOC: %s", vt_errname(errno));
+	VT_EXPECT_EQ(id, ioas + 1);
+	VT_EXPECT_EQ(fcntl(ffd, F_GETFD), FD_CLOEXEC);
+	VT_EXPECT_EQ(fcntl(ffd, F_GETFL) & O_ACCMODE, O_RDWR);
+	/* flags must be 0; the whole struct is mandatory; no id taken */
+	VT_ERRNO(fault_alloc(fd, 1, &id2), EOPNOTSUPP);
+	f.size = offsetof(struct iommu_fault_alloc, out_fault_fd);
+	VT_ERRNO(ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &f), EINVAL);
+
+	/* nothing queued: read 0, never blocks; whole records only */
+	VT_EXPECT_EQ(read(ffd, rec, sizeof(rec)), 0);
+	VT_EXPECT_EQ(read(ffd, rec, 0), 0);
+	VT_ERRNO(read(ffd, rec, sizeof(rec[0]) + 1), ESPIPE);
+	VT_ERRNO(read(ffd, rec, sizeof(rec[0]) - 1), ESPIPE);
+	VT_ERRNO(pread(ffd, rec, sizeof(rec[0]), sizeof(rec[0])), ESPIPE);
+	VT_ERRNO(lseek(ffd, 0, SEEK_SET), ESPIPE);
+	/* responses to cookies never handed out, bad codes, bad memory */
+	VT_ERRNO(write(ffd, rsp, sizeof(rsp[0])), EINVAL);
+	rsp[0].code = IOMMUFD_PAGE_RESP_INVALID + 1;
+	VT_ERRNO(write(ffd, rsp, sizeof(rsp)), EINVAL);
+	VT_ERRNO(write(ffd, rsp, sizeof(rsp[0]) + 1), ESPIPE);
+	none = mmap(NULL, P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	VT_ASSERT(none != MAP_FAILED, "mmap");
+	VT_ERRNO(write(ffd, none, sizeof(rsp[0])), EFAULT);
+	munmap(none, P);
+	VT_EXPECT_EQ(write(ffd, rsp, 0), 0);
+	/* always writable, readable once a fault waits */
+	pfd.fd = ffd;
+	pfd.events = POLLIN | POLLOUT;
+	VT_EXPECT_EQ(poll(&pfd, 1, 0), 1);
+	VT_EXPECT_EQ(pfd.revents, POLLOUT);
+
+	/* FAULT_ID_VALID: the device lookup comes first */
+	h.fault_id = id;
+	VT_ERRNO(ioctl(fd, IOMMU_HWPT_ALLOC, &h), ENOENT);
+
+	/* the fd holds the object */
+	VT_ERRNO(destroy(fd, id), EBUSY);
+	vt_close(ffd);
+	VT_OK(destroy(fd, id));
+	VT_ERRNO(destroy(fd, id), ENOENT);
+
+	/* the fd also holds the context: usable after /dev/iommu closed */
+	ffd = fault_alloc(fd, 0, &id);
+	ffd2 = fault_alloc(fd, 0, &id2);
+	VT_ASSERT(ffd > 2 && ffd2 > 2, "FAULT_QUEUE_ALLOC: %s",
+		  vt_errname(errno));
+	VT_EXPECT_EQ(id2, id + 1);
+	vt_close(fd);
+	VT_EXPECT_EQ(read(ffd2, rec, sizeof(rec)), 0);
+	VT_ERRNO(write(ffd, rsp, sizeof(rsp[0])), EINVAL);
+	vt_close(ffd);
+	vt_close(ffd2);
+}
+
 static const struct vt_test tests[] = {
 	{ .name = "node", .fn = t_node },
 	{ .name = "header", .fn = t_header },
@@ -1762,6 +1986,9 @@ static const struct vt_test tests[] = {
 	{ .name = "compat_map", .fn = t_compat_map },
 	{ .name = "compat_type1v1", .fn = t_compat_type1v1 },
 	{ .name = "hwpt_no_device", .fn = t_hwpt_no_device },
+	{ .name = "hwpt_invalidate", .fn = t_hwpt_invalidate },
+	{ .name = "hwpt_dirty", .fn = t_hwpt_dirty },
+	{ .name = "fault_queue", .fn = t_fault_queue },
 	{ .name = "group_set_container", .fn = t_group_set_container },
 	{ .name = "group_dma", .fn = t_group_dma },
 	{ .name = "group_dma_direct", .fn = t_group_dma_direct },
