@@ -1638,58 +1638,29 @@ static void t_hot_reset_not_owned(void)
 
 /* ---- KVM ------------------------------------------------------------- */
 
-static int kvm_file(int kdev, uint64_t attr, int fd)
-{
-	int32_t fd32 = fd;
-	struct kvm_device_attr a = {
-		.group = KVM_DEV_VFIO_GROUP,	/* KVM_DEV_VFIO_FILE (6.6) */
-		.attr = attr,
-		.addr = (uintptr_t)&fd32,
-	};
-
-	return ioctl_errno(kdev, KVM_SET_DEVICE_ATTR, &a);
-}
-
 /*
  * QEMU's order with iommufd: the cdev fd goes to the VM's kvm-vfio
  * device before BIND_IOMMUFD (the device opens with the VM known).
  */
 static void t_kvm(void)
 {
-	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO };
-	int kvm, vm, dev, ifd, efd;
-	bool loaded = false;
+	struct vt_kvm k;
+	int dev, ifd, efd;
 
-	if (access("/dev/kvm", F_OK)) {
-		loaded = !system("modprobe -q kvm_amd || modprobe -q kvm_intel");
-		usleep(100000);
-	}
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		vt_skip("no /dev/kvm (kvm_amd/kvm_intel: no SVM/VMX here)");
-	vt_track(kvm);
-	vm = vt_track(ioctl(kvm, KVM_CREATE_VM, 0));
-	VT_ASSERT(vm >= 0, "KVM_CREATE_VM: %s", vt_errname(errno));
-	VT_ASSERT(!ioctl(vm, KVM_CREATE_DEVICE, &cd),
-		  "KVM_CREATE_DEVICE(VFIO): %s", vt_errname(errno));
-	vt_track(cd.fd);
+	vt_kvm_open(&k);
 	dev = vt_open_cdev(edu0);
 	ifd = vt_open_iommufd();
 	efd = vt_eventfd();
-	VT_OK(kvm_file(cd.fd, KVM_DEV_VFIO_GROUP_ADD, dev));
-	VT_EXPECT_EQ(kvm_file(cd.fd, KVM_DEV_VFIO_GROUP_ADD, dev), -EEXIST);
-	VT_EXPECT_EQ(kvm_file(cd.fd, KVM_DEV_VFIO_GROUP_ADD, efd), -EINVAL);
+	VT_OK(vt_kvm_file(&k, KVM_DEV_VFIO_GROUP_ADD, dev));
+	VT_EXPECT_EQ(vt_kvm_file(&k, KVM_DEV_VFIO_GROUP_ADD, dev), -EEXIST);
+	VT_EXPECT_EQ(vt_kvm_file(&k, KVM_DEV_VFIO_GROUP_ADD, efd), -EINVAL);
 	VT_OK(vt_bind_iommufd(dev, ifd, NULL));
-	VT_OK(kvm_file(cd.fd, KVM_DEV_VFIO_GROUP_DEL, dev));
-	VT_EXPECT_EQ(kvm_file(cd.fd, KVM_DEV_VFIO_GROUP_DEL, dev), -ENOENT);
-	VT_OK(kvm_file(cd.fd, KVM_DEV_VFIO_GROUP_ADD, dev));
+	VT_OK(vt_kvm_file(&k, KVM_DEV_VFIO_GROUP_DEL, dev));
+	VT_EXPECT_EQ(vt_kvm_file(&k, KVM_DEV_VFIO_GROUP_DEL, dev), -ENOENT);
+	VT_OK(vt_kvm_file(&k, KVM_DEV_VFIO_GROUP_ADD, dev));
 	/* closing the device with the VM still holding the file */
 	vt_close(dev);
-	vt_close(cd.fd);
-	vt_close(vm);
-	vt_close(kvm);
-	if (loaded && system("modprobe -r -q kvm_amd kvm_intel kvm 2>/dev/null"))
-		vt_diag("kvm modules left loaded");
+	vt_kvm_close(&k);
 }
 
 static const struct vt_test tests[] = {

@@ -1629,18 +1629,6 @@ static void t_group_cdev(void)
 	vt_close(cdev);
 }
 
-static int kvm_group(int kdev, uint64_t attr, int fd)
-{
-	int32_t fd32 = fd;
-	struct kvm_device_attr a = {
-		.group = KVM_DEV_VFIO_GROUP,	/* KVM_DEV_VFIO_FILE (6.6) */
-		.attr = attr,
-		.addr = (uintptr_t)&fd32,
-	};
-
-	return ioctl(kdev, KVM_SET_DEVICE_ATTR, &a);
-}
-
 /*
  * KVM's kvm-vfio device takes the group fd of a group on an iommufd
  * (vfio_file_is_valid, set_kvm, enforced_coherent); the device opens
@@ -1648,46 +1636,29 @@ static int kvm_group(int kdev, uint64_t attr, int fd)
  */
 static void t_group_kvm(void)
 {
-	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO };
 	unsigned char *buf = vt_alloc(2 * P);
-	int kvm, vm, ifd, group, dev;
-	bool loaded = false;
+	int ifd, group, dev;
+	struct vt_kvm k;
 
 	need_edu(1);
-	if (access("/dev/kvm", F_OK)) {
-		loaded = !system("modprobe -q kvm_amd || modprobe -q kvm_intel");
-		usleep(100000);
-	}
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		vt_skip("no /dev/kvm (kvm_amd/kvm_intel: no SVM/VMX here)");
-	vt_track(kvm);
-	vm = vt_track(ioctl(kvm, KVM_CREATE_VM, 0));
-	VT_ASSERT(vm >= 0, "KVM_CREATE_VM: %s", vt_errname(errno));
-	VT_ASSERT(!ioctl(vm, KVM_CREATE_DEVICE, &cd),
-		  "KVM_CREATE_DEVICE(VFIO): %s", vt_errname(errno));
-	vt_track(cd.fd);
+	vt_kvm_open(&k);
 	ifd = ifd_open();
 	group = vt_open_group(gedu[0]);
 	VT_OK(set_container(group, ifd));
-	VT_OK(kvm_group(cd.fd, KVM_DEV_VFIO_GROUP_ADD, group));
-	VT_ERRNO(kvm_group(cd.fd, KVM_DEV_VFIO_GROUP_ADD, group), EEXIST);
+	VT_OK(vt_kvm_file(&k, KVM_DEV_VFIO_GROUP_ADD, group));
+	VT_EXPECT_EQ(vt_kvm_file(&k, KVM_DEV_VFIO_GROUP_ADD, group), -EEXIST);
 	/* an iommufd is no VFIO file */
-	VT_ERRNO(kvm_group(cd.fd, KVM_DEV_VFIO_GROUP_ADD, ifd), EINVAL);
+	VT_EXPECT_EQ(vt_kvm_file(&k, KVM_DEV_VFIO_GROUP_ADD, ifd), -EINVAL);
 	VT_OK(dma_map(ifd, DMA_RW, buf, 2 * P, GIOVA));
 	dev = VT_OK_FATAL(get_device(group, gedu[0]));
 	vt_track(dev);
 	dma_through(dev, buf, GIOVA, 13);
-	VT_OK(kvm_group(cd.fd, KVM_DEV_VFIO_GROUP_DEL, group));
-	VT_ERRNO(kvm_group(cd.fd, KVM_DEV_VFIO_GROUP_DEL, group), ENOENT);
-	VT_OK(kvm_group(cd.fd, KVM_DEV_VFIO_GROUP_ADD, group));
+	VT_OK(vt_kvm_file(&k, KVM_DEV_VFIO_GROUP_DEL, group));
+	VT_EXPECT_EQ(vt_kvm_file(&k, KVM_DEV_VFIO_GROUP_DEL, group), -ENOENT);
+	VT_OK(vt_kvm_file(&k, KVM_DEV_VFIO_GROUP_ADD, group));
 	/* the device closed with the VM still holding the group */
 	vt_close(dev);
-	vt_close(cd.fd);
-	vt_close(vm);
-	vt_close(kvm);
-	if (loaded && system("modprobe -r -q kvm_amd kvm_intel kvm 2>/dev/null"))
-		vt_diag("kvm modules left loaded");
+	vt_kvm_close(&k);
 	munmap(buf, 2 * P);
 }
 

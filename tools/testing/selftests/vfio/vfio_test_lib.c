@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/iommufd.h>
+#include <linux/kvm.h>
 
 #include "vfio_test_lib.h"
 
@@ -1233,6 +1234,48 @@ void *vt_find_cap(void *info, size_t bufsz, uint32_t first, uint16_t id)
 }
 
 /* ---------------------------------------------------------------- irqs */
+
+void vt_kvm_open(struct vt_kvm *k)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO };
+
+	k->loaded = false;
+	if (access("/dev/kvm", F_OK)) {
+		k->loaded = !system("modprobe -q kvm_amd || modprobe -q kvm_intel");
+		usleep(100000);
+	}
+	k->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (k->kvm < 0)
+		vt_skip("no /dev/kvm (kvm_amd/kvm_intel: no SVM/VMX here)");
+	vt_track(k->kvm);
+	k->vm = vt_track(ioctl(k->kvm, KVM_CREATE_VM, 0));
+	VT_ASSERT(k->vm >= 0, "KVM_CREATE_VM: %s", vt_errname(errno));
+	VT_ASSERT(!ioctl(k->vm, KVM_CREATE_DEVICE, &cd),
+		  "KVM_CREATE_DEVICE(VFIO): %s", vt_errname(errno));
+	k->dev = vt_track(cd.fd);
+}
+
+void vt_kvm_close(struct vt_kvm *k)
+{
+	vt_close(k->dev);
+	vt_close(k->vm);
+	vt_close(k->kvm);
+	if (k->loaded &&
+	    system("modprobe -r -q kvm_amd kvm_intel kvm 2>/dev/null"))
+		vt_diag("kvm modules left loaded");
+}
+
+int vt_kvm_file(struct vt_kvm *k, uint64_t attr, int fd)
+{
+	int32_t fd32 = fd;
+	struct kvm_device_attr a = {
+		.group = KVM_DEV_VFIO_GROUP,	/* KVM_DEV_VFIO_FILE (6.6) */
+		.attr = attr,
+		.addr = (uintptr_t)&fd32,
+	};
+
+	return ioctl(k->dev, KVM_SET_DEVICE_ATTR, &a) ? -errno : 0;
+}
 
 int vt_eventfd(void)
 {

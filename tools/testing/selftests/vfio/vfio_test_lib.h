@@ -289,6 +289,18 @@ int vt_unmap(int container, uint64_t iova, uint64_t size, uint32_t flags,
 int vt_iommu_info(int container, void *buf, size_t bufsz);
 void *vt_find_cap(void *info, size_t bufsz, uint32_t first, uint16_t id);
 
+/* ---- KVM's kvm-vfio device ---- */
+struct vt_kvm {
+	int kvm, vm, dev;	/* /dev/kvm, the VM, its kvm-vfio device */
+	bool loaded;		/* kvm_amd/kvm_intel loaded by vt_kvm_open */
+};
+
+/* Open all three (loading KVM if needed); skips the test without /dev/kvm. */
+void vt_kvm_open(struct vt_kvm *k);
+void vt_kvm_close(struct vt_kvm *k);
+/* KVM_SET_DEVICE_ATTR KVM_DEV_VFIO_FILE @attr (ADD, DEL) of @fd: -errno. */
+int vt_kvm_file(struct vt_kvm *k, uint64_t attr, int fd);
+
 /* ---- eventfds / irqs ---- */
 int vt_eventfd(void);
 int vt_set_irqs_fd(int dev, uint32_t index, uint32_t action, int fd);
