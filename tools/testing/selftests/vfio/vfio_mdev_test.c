@@ -228,12 +228,12 @@ static void t_sysfs_layout(void)
 
 		snprintf(dir, sizeof(dir), TYPES "/vfio_mdev_sample-%d", t);
 		snprintf(f, sizeof(f), "%s/name", dir);
-		snprintf(want, sizeof(want), "sample-%d\n", t);
+		snprintf(want, sizeof(want), "sample-%d", t);
 		VT_EXPECT(vt_sysfs_read(f, buf, sizeof(buf)) >= 0 &&
 			  !strcmp(buf, want), "name: \"%s\"", buf);
 		snprintf(f, sizeof(f), "%s/device_api", dir);
 		VT_EXPECT(vt_sysfs_read(f, buf, sizeof(buf)) >= 0 &&
-			  !strcmp(buf, "vfio-pci\n"), "device_api: \"%s\"",
+			  !strcmp(buf, "vfio-pci"), "device_api: \"%s\"",
 			  buf);
 		snprintf(f, sizeof(f), "%s/description", dir);
 		VT_EXPECT(vt_sysfs_read(f, buf, sizeof(buf)) > 0 &&
