@@ -23,7 +23,7 @@
 #
 # VFIO_SELFTESTS="SUITE..." runs only those programs, by suite name
 # (container group type1 edu_dma dma_fault irq device pm err devset vga
-# iommufd cdev),
+# iommufd cdev mdev),
 # VFIO_SELFTESTS_SKIP="SUITE..." all but those; vm.sh passes VFIO_*
 # variables into the test VM.
 
@@ -145,6 +145,9 @@ run() {
 	# the device cdev with iommufd on the edus (and $VFIO_MF0/$VFIO_MF1);
 	# skips without /dev/iommu or /dev/vfio/devices
 	run cdev vfio_cdev_test $edu
+	# no device: the sample mdev parent, loaded by the program (skips
+	# where it is not loadable: the in-tree stack)
+	run mdev vfio_mdev_test
 }
 
 echo "1..$n"

@@ -89,6 +89,8 @@ done
 # vfio-pci pulls the whole set: iommufd as vfio's dependency, vfio_cdev,
 # vfio_group and type1 as its soft dependencies.
 t_check "modprobe vfio-pci after dkms install" modprobe vfio-pci
+# The sample mdev parent pulls mdev.ko, which nothing else loads.
+t_check "modprobe vfio_mdev_sample after dkms install" modprobe vfio_mdev_sample
 for m in $T_OUR_MODS; do
 	t_check "$m loaded from the dkms-installed file" eval \
 		't_loaded_from $m "$(modinfo -n $m)" && t_file_is $m updates'

@@ -90,7 +90,10 @@ intree)
 esac
 T_MODS_REV=$(for _m in $T_MODS; do echo "$_m"; done | tac | tr '\n' ' ')
 # Every module name of our set, loaded or not, whatever the stack.
-T_OUR_MODS="vfio vfio_group vfio_iommu_type1 vfio_pci_core vfio_pci iommufd vfio_cdev"
+# mdev (also an in-tree name) and vfio_mdev_sample load on their own,
+# not with vfio-pci.
+T_OUR_MODS="vfio vfio_group vfio_iommu_type1 vfio_pci_core vfio_pci iommufd vfio_cdev \
+	mdev vfio_mdev_sample"
 # The ones upstream 6.12 also has (kernel/drivers/vfio).
 T_INTREE_MODS="vfio vfio_iommu_type1 vfio_pci_core vfio_pci"
 
