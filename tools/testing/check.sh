@@ -343,7 +343,8 @@ run_vm() {
 	local fl=$1 kver vmargs dtests t sel=() rest=()
 	shift
 	vmargs=(--out "$(vm_dir "$fl")" --no-dmesg-check
-		-e "VFIO_STACK=$stack" -e "VFIO_TEST_VM=${fl%2}")
+		-e "VFIO_STACK=$stack" -e "VFIO_TEST_VM=${fl%2}"
+		-e "VFIO_BOOT_CHECK=/dev/null")
 	if [ "${fl%2}" = debug ]; then
 		# Always staged: `make install` in the guest would build in
 		# the tree (for the wrong kernel's objects).
@@ -388,6 +389,7 @@ run_vm() {
 		# 68 s): the limits, there against hangs, scale with it.
 		vmargs+=(--timeout "${VM_DEBUG_TIMEOUT:-2700}"
 			 --kernel "$debug_root"
+			 -e "VFIO_BOOT_CHECK=$KERNEL_DIR/dmesg-ignore.txt"
 			 -e "VFIO_TEST_TIMEOUT_SCALE=${VFIO_DEBUG_TIMEOUT_SCALE:-3}")
 		mapfile -t dtests < <(VFIO_SRC="$SRC" \
 			sh "$VM/run-tests.sh" --list debug "$@")
@@ -436,7 +438,18 @@ job() {
 	dir=$(vm_dir "$fl")
 	mkdir -p "$dir"
 	t0=$(date +%s)
+	rm -rf "$dir/boot1"
 	run_vm "$fl" "$@" > "$dir/run.out" 2>&1 || rc=$?
+	# The kernel reported a bug while booting, before any test (see
+	# run-tests.sh, VFIO_BOOT_CHECK): keep that boot's logs for
+	# count_vm and boot once more. A second such boot fails the VM.
+	if [ -s "$dir/boot-report.txt" ]; then
+		mkdir -p "$dir/boot1"
+		mv "$dir/boot-report.txt" "$dir/run.out" "$dir/console.log" \
+			"$dir/dmesg.txt" "$dir/boot1/" 2>/dev/null
+		rc=0
+		run_vm "$fl" "$@" > "$dir/run.out" 2>&1 || rc=$?
+	fi
 	echo "$rc $(( $(date +%s) - t0 ))" > "$dir/job.rc"
 }
 
@@ -572,6 +585,17 @@ count_vm() {
 	lbl=$(vm_label "$fl")
 	R=$dir/results
 
+	if [ -s "$dir/boot1/boot-report.txt" ]; then
+		cat "$dir/boot1/boot-report.txt"
+		item skip "${lbl}vm: the first boot was dropped: the kernel" \
+			"reported a bug while booting, before any test or VFIO" \
+			"module (report above, logs in $dir/boot1)"
+	fi
+	if [ -s "$dir/boot-report.txt" ]; then
+		cat "$dir/boot-report.txt"
+		item fail "${lbl}vm: the kernel reported a bug while booting" \
+			"(twice; report above)"
+	fi
 	case $vmrc in
 	0) ;;
 	124) item fail "${lbl}vm: the test VM timed out or hung" \
@@ -621,14 +645,14 @@ count_vm() {
 		{ expected_dmesg "$R/$seq.log"; cat "$ign"; } \
 			> "$kdir/$seq.expected"
 		if [ -s "$kdir/$seq.txt" ] &&
-		   ! sh "$VM/dmesg-scan.sh" "$kdir/$seq.txt" \
+		   ! DMESG_CONTEXT=60 sh "$VM/dmesg-scan.sh" "$kdir/$seq.txt" \
 			"$kdir/$seq.expected" > "$kdir/$seq.bad"; then
 			cat "$kdir/$seq.bad"
 			item fail "$lbl$name: kernel warnings during the test"
 		fi
 	done < "$R/plan"
 	if [ -s "$kdir/outside.txt" ] &&
-	   ! sh "$VM/dmesg-scan.sh" "$kdir/outside.txt" "$ign" \
+	   ! DMESG_CONTEXT=60 sh "$VM/dmesg-scan.sh" "$kdir/outside.txt" "$ign" \
 		> "$kdir/outside.bad"; then
 		cat "$kdir/outside.bad"
 		item fail "${lbl}kernel log outside the tests (boot, resets, shutdown)"

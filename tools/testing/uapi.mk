@@ -14,6 +14,9 @@ UAPI_VFIO := $(firstword \
 
 UAPI_HDR := $(OUTPUT)/include/linux/vfio.h
 
+# Headers shared by the programs under tools/testing (e.g. vfio_cdev_name.h).
+CFLAGS += -I$(abspath $(dir $(lastword $(MAKEFILE_LIST))))/include
+
 # <linux/iommufd.h> likewise (Debian 12's libc headers have none).
 UAPI_IOMMUFD := $(firstword \
 	$(wildcard /usr/src/linux-headers-6.12*-common/include/uapi/linux/iommufd.h) \

@@ -37,6 +37,8 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
+#include "vfio_cdev_name.h"
+
 #define EDU_REG_IDENT		0x00
 #define EDU_REG_IRQ_RAISE	0x60
 #define EDU_REG_IRQ_ACK		0x64
@@ -56,7 +58,7 @@ static int container = -1, group = -1, device = -1;
 /* The iommufd path: /dev/iommu, its IOAS, the cdev of the device. */
 static int iommufd = -1;
 static uint32_t ioas_id;
-static char cdev_path[64];
+static char cdev_path[PATH_MAX];
 static uint64_t cfg_off, bar0_off, bar0_size;
 static uint32_t bar0_flags;
 
@@ -535,22 +537,12 @@ static void bench_msi(int n)
  */
 static bool find_cdev(void)
 {
-	char path[128];
-	struct dirent *de;
-	DIR *d;
+	char name[NAME_MAX + 1];
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	d = opendir(path);
-	if (!d)
+	if (vfio_cdev_name(bdf, name, sizeof(name)))
 		return false;
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "vfio", 4)) {
-			snprintf(cdev_path, sizeof(cdev_path),
-				 "/dev/vfio/devices/%s", de->d_name);
-			break;
-		}
-	closedir(d);
-	return cdev_path[0] != 0;
+	snprintf(cdev_path, sizeof(cdev_path), "/dev/vfio/devices/%s", name);
+	return true;
 }
 
 /*

@@ -11,6 +11,10 @@
 # matching dmesg-ignore.txt are known-benign noise of the VM and skipped,
 # as are lines matching a regexp of the file EXPECTED (what a test said it
 # would provoke, see README.md).
+#
+# With DMESG_CONTEXT=N in the environment, each report is also printed
+# whole: the N lines from each offending line on (prefixed "klog: ", at
+# most 4 reports), so a CI log shows the trace and not just its first line.
 
 dir=$(dirname "$0")
 f=$1
@@ -24,4 +28,19 @@ bad=$(nocomment "$dir/dmesg-patterns.txt" | grep -E -f - "$f" |
 	{ if [ -s "$expected" ]; then grep -v -E -f "$expected"; else cat; fi; })
 [ -z "$bad" ] && exit 0
 echo "$bad" | sed 's/^/dmesg: /'
+n=${DMESG_CONTEXT:-0}
+[ "$n" -gt 0 ] 2>/dev/null || exit 1
+echo "$bad" | grep -n -F -x -f - "$f" | cut -d: -f1 |
+	awk -v n="$n" -v f="$f" '
+	# Line numbers of the reports, ascending; print each window once.
+	{ if ($1 > upto && shown < 4) { from[++k] = $1; upto = $1 + n - 1; shown++ } }
+	END {
+		for (i = 1; i <= k; i++) {
+			print "klog: ---- report " i " (line " from[i] " of " f ")"
+			cmd = "sed -n " from[i] "," (from[i] + n - 1) "p \"" f "\""
+			while ((cmd | getline l) > 0)
+				print "klog: " l
+			close(cmd)
+		}
+	}'
 exit 1

@@ -26,6 +26,7 @@
 #include <linux/iommufd.h>
 #include <linux/kvm.h>
 
+#include "vfio_cdev_name.h"
 #include "vfio_test_lib.h"
 
 enum { VT_PASS, VT_FAIL, VT_SKIP };
@@ -944,24 +945,7 @@ void vt_session_open(struct vt_session *s, const struct vt_dev *d,
 
 int vt_cdev_name(const char *bdf, char *name, size_t len)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	int ret = -ENOENT;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "vfio", 4))
-			continue;
-		snprintf(name, len, "%s", de->d_name);
-		ret = 0;
-		break;
-	}
-	closedir(d);
-	return ret;
+	return vfio_cdev_name(bdf, name, len);
 }
 
 int vt_open_cdev(const struct vt_dev *d)

@@ -77,6 +77,8 @@
 #include <linux/kvm.h>
 #include <linux/vfio.h>
 
+#include "vfio_cdev_name.h"
+
 static int fail(const char *what)
 {
 	fprintf(stderr, "vfio_hold: %s: %s\n", what, strerror(errno));
@@ -187,25 +189,14 @@ static int get_device(int group, const char *bdf)
 /* /dev/vfio/devices/vfioN of @bdf, as found under its vfio-dev/. */
 static int open_cdev(const char *bdf)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 32];
-	struct dirent *de;
-	DIR *d;
-	int fd;
+	char name[NAME_MAX + 1], path[PATH_MAX];
+	int fd, ret = vfio_cdev_name(bdf, name, sizeof(name));
 
-	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	d = opendir(dir);
-	if (!d)
-		return fail(dir);
-	path[0] = '\0';
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "vfio", 4))
-			snprintf(path, sizeof(path), "/dev/vfio/devices/%s",
-				 de->d_name);
-	closedir(d);
-	if (!path[0]) {
-		errno = ENOENT;
-		return fail(dir);
+	if (ret) {
+		errno = -ret;
+		return fail("vfio-dev");
 	}
+	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", name);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return fail(path);
