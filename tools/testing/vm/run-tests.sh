@@ -49,10 +49,6 @@ fi
 # Every item's limit (setup, tests, teardown, kmemleak) scales with
 # VFIO_TEST_TIMEOUT_SCALE: the debug kernel is several times slower.
 scale=${VFIO_TEST_TIMEOUT_SCALE:-1}
-# How often the runner looks whether a test ended: every look forks a
-# sleep, which the slow kernels (scaled limits) feel.
-poll=0.2
-[ "$scale" -gt 1 ] && poll=1
 T=$(( ${VFIO_TEST_TIMEOUT:-300} * scale ))
 T0=$T
 VFIO_STACK=${VFIO_STACK:-ours}
@@ -167,21 +163,33 @@ run_item() {
 	_pid=$!
 	tail -n +1 -f --pid="$_pid" "$R/$_seq.log" &
 	_tail=$!
-	read -r _up _ < /proc/uptime
-	_end=$(( ${_up%.*} + T + 30 ))
-	while _gl_alive "$_pid"; do
-		read -r _up _ < /proc/uptime
-		[ "${_up%.*}" -lt $_end ] || break
-		sleep "$poll"
-	done
-	if _gl_alive "$_pid"; then
+	# No polling: on the debug kernel each fork of a poll loop took a
+	# third of a second from the test. Wait for the test, or until the
+	# watchdog's signal T+30 s after the start interrupts the wait.
+	_late=0
+	trap '_late=1' USR1
+	(
+		trap 'kill "$_s" 2>/dev/null; exit 0' TERM
+		sleep $((T + 30)) &
+		_s=$!
+		wait "$_s" && kill -USR1 $$
+	) < /dev/null > /dev/null 2>&1 &
+	_wd=$!
+	wait "$_pid"
+	_rc=$?
+	if [ $_late = 1 ] && _gl_alive "$_pid"; then
 		_rc=hung
 		kill "$_tail" 2>/dev/null
 	else
-		wait "$_pid"
-		_rc=$?
+		if [ $_late = 1 ]; then
+			# It ended just as the watchdog fired.
+			wait "$_pid"
+			_rc=$?
+		fi
+		kill "$_wd" 2>/dev/null
 		wait "$_tail"
 	fi
+	trap - USR1
 	kill -KILL -- "-$_pid" 2>/dev/null
 	echo "$_rc" > "$R/$_seq.rc"
 	kmsg "end $_seq"
