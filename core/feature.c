@@ -275,20 +275,30 @@ void vfio_log_mark_dirty(struct iova_bitmap *dirty, unsigned long iova,
 }
 EXPORT_SYMBOL_GPL(vfio_log_mark_dirty);
 
-/* OR the window's bits into the user's, @nbits of them from word @word. */
-static int vfio_log_flush_window(u64 __user *ubits, unsigned long word,
-				 const struct iova_bitmap *w, unsigned long nbits,
-				 u64 *tmp)
+/*
+ * One window: the user's words for it are read first, so that a bitmap
+ * the user cannot give fails before the driver clears anything (as
+ * upstream's pinning of it does); then the driver's bits are ORed in
+ * and the words written back.
+ */
+static int vfio_log_report_window(struct vfio_device *vdev,
+				  struct iova_bitmap *w, unsigned long length,
+				  u64 __user *uwords, unsigned long nbits,
+				  u64 *tmp)
 {
 	size_t bytes = BITS_TO_U64(nbits) * sizeof(u64);
 	unsigned long i;
+	int ret;
 
-	/* Read and written back whole, faulting as upstream's pinning. */
-	if (copy_from_user(tmp, ubits + word, bytes))
+	if (copy_from_user(tmp, uwords, bytes))
 		return -EFAULT;
+	bitmap_zero(w->bits, VFIO_LOG_WINDOW_BITS);
+	ret = vdev->log_ops->log_read_and_clear(vdev, w->base, length, w);
+	if (ret)
+		return ret;
 	for (i = 0; i < BITS_TO_U64(nbits); i++)
 		tmp[i] |= bitmap_read(w->bits, i * 64, 64);
-	return copy_to_user(ubits + word, tmp, bytes) ? -EFAULT : 0;
+	return copy_to_user(uwords, tmp, bytes) ? -EFAULT : 0;
 }
 
 static int vfio_log_report_range(struct vfio_device *vdev,
@@ -315,13 +325,9 @@ static int vfio_log_report_range(struct vfio_device *vdev,
 		nbits = DIV_ROUND_UP_ULL(chunk, r->page_size);
 		w.base = r->iova + done;
 		w.last = w.base + chunk - 1;
-		bitmap_zero(w.bits, VFIO_LOG_WINDOW_BITS);
-		ret = vdev->log_ops->log_read_and_clear(vdev, w.base, chunk,
-							&w);
-		if (ret)
-			break;
-		ret = vfio_log_flush_window(ubits, (done >> shift) / 64, &w,
-					    nbits, tmp);
+		ret = vfio_log_report_window(vdev, &w, chunk,
+					     ubits + (done >> shift) / 64,
+					     nbits, tmp);
 		if (ret)
 			break;
 		done += chunk;
