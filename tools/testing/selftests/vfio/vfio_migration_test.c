@@ -390,7 +390,7 @@ static void t_arcs(void)
 				refused++;
 				continue;
 			}
-			if (!VT_OK(set_state_fd(s.dev, to, &fd)))
+			if (VT_OK(set_state_fd(s.dev, to, &fd)) < 0)
 				vt_diag("%s -> %s", st_name[from],
 					st_name[to]);
 			if (!VT_EXPECT_EQ(get_state(s.dev), to))
