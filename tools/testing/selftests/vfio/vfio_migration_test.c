@@ -719,6 +719,17 @@ static void t_reopen(void)
 	open_group(&a, UUID_A);
 	VT_EXPECT_EQ(get_state(a.dev), ST_RUN);
 	vt_close(fd);
+
+	/* a data fd outlives the mdev itself */
+	VT_OK(set_state_fd(a.dev, ST_PRE, &fd));
+	vt_close(a.dev);
+	vt_close(a.group);
+	vt_close(a.container);
+	VT_OK(vt_sysfs_write(MDEVS "/" UUID_A "/remove", "1"));
+	VT_EXPECT(access(MDEVS "/" UUID_A, F_OK), "mdev left");
+	VT_ERRNO(read(fd, a.buf, 8), ENODEV);
+	VT_ERRNO(ioctl(fd, VFIO_MIG_GET_PRECOPY_INFO, a.buf), EINVAL);
+	vt_close(fd);
 }
 
 /* ---- DMA logging ---- */
