@@ -275,30 +275,39 @@ void vfio_log_mark_dirty(struct iova_bitmap *dirty, unsigned long iova,
 }
 EXPORT_SYMBOL_GPL(vfio_log_mark_dirty);
 
+/* OR a window's bits into the user's words; false if they cannot be. */
+static bool vfio_log_flush_window(const struct iova_bitmap *w,
+				  u64 __user *uwords, unsigned long nbits,
+				  u64 *tmp)
+{
+	size_t bytes = BITS_TO_U64(nbits) * sizeof(u64);
+	unsigned long i;
+
+	if (copy_from_user(tmp, uwords, bytes))
+		return false;
+	for (i = 0; i < BITS_TO_U64(nbits); i++)
+		tmp[i] |= bitmap_read(w->bits, i * 64, 64);
+	return !copy_to_user(uwords, tmp, bytes);
+}
+
 /*
- * One window: the user's words for it are read first, so that a bitmap
- * the user cannot give fails before the driver clears anything (as
- * upstream's pinning of it does); then the driver's bits are ORed in
- * and the words written back.
+ * One window: the driver reads and clears its bits, then they go to the
+ * user. As with upstream's iova_bitmap (which pins the user's pages only
+ * to set a bit, and drops bits it cannot pin), a bitmap the user cannot
+ * give loses them silently: the report still succeeds.
  */
 static int vfio_log_report_window(struct vfio_device *vdev,
 				  struct iova_bitmap *w, unsigned long length,
 				  u64 __user *uwords, unsigned long nbits,
 				  u64 *tmp)
 {
-	size_t bytes = BITS_TO_U64(nbits) * sizeof(u64);
-	unsigned long i;
 	int ret;
 
-	if (copy_from_user(tmp, uwords, bytes))
-		return -EFAULT;
 	bitmap_zero(w->bits, VFIO_LOG_WINDOW_BITS);
 	ret = vdev->log_ops->log_read_and_clear(vdev, w->base, length, w);
-	if (ret)
-		return ret;
-	for (i = 0; i < BITS_TO_U64(nbits); i++)
-		tmp[i] |= bitmap_read(w->bits, i * 64, 64);
-	return copy_to_user(uwords, tmp, bytes) ? -EFAULT : 0;
+	if (!ret && !bitmap_empty(w->bits, nbits))
+		vfio_log_flush_window(w, uwords, nbits, tmp);
+	return ret;
 }
 
 static int vfio_log_report_range(struct vfio_device *vdev,

@@ -853,19 +853,22 @@ static void t_logging(void)
 			 bits));
 	VT_EXPECT_EQ(bits[0], 1ULL << 2);
 
-	/* bad REPORT input; a failed one loses no dirty page */
+	/*
+	 * bad REPORT input; a bitmap that cannot be written succeeds and
+	 * loses the bits, as upstream's iova_bitmap (pinned only to set)
+	 */
 	VT_EXPECT_EQ(dma_run(&s, IOVA_BUF, LOG_IOVA + 3 * VT_PAGE, 8), 0);
 	VT_ERRNO(log_report(s.dev, LOG_IOVA, VT_PAGE, 2048, bits), EINVAL);
 	VT_ERRNO(log_report(s.dev, LOG_IOVA, VT_PAGE, 3 * VT_PAGE, bits),
 		 EINVAL);
 	VT_ERRNO(log_report(s.dev, -VT_PAGE, 2 * VT_PAGE, VT_PAGE, bits),
 		 EOVERFLOW);
-	VT_ERRNO(log_report(s.dev, LOG_IOVA, VT_PAGE, VT_PAGE, (void *)8),
-		 EFAULT);
+	VT_OK(log_report(s.dev, LOG_IOVA, LOG_PAGES * VT_PAGE, VT_PAGE,
+			 (void *)8));
 	VT_ERRNO(feature(s.dev, VFIO_DEVICE_FEATURE_SET |
 			 VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT, bits, 32, 0),
 		 EINVAL);
-	VT_EXPECT_EQ(report_bits(&s), 1ULL << 3);
+	VT_EXPECT_EQ(report_bits(&s), 0);
 
 	VT_OK(log_stop(s.dev));
 	VT_ERRNO(log_report(s.dev, LOG_IOVA, VT_PAGE, VT_PAGE, bits), EINVAL);
