@@ -272,6 +272,7 @@ static int vfio_device_register(struct vfio_device *vdev,
 		vfio_device_retire(vdev);
 		return ret;
 	}
+	vfio_debugfs_device_add(vdev);
 	return 0;
 }
 
@@ -311,6 +312,7 @@ EXPORT_SYMBOL_GPL(vfio_register_emulated_iommu_dev);
 void vfio_unregister_group_dev(struct vfio_device *vdev)
 {
 	vfio_registry_del(vdev);
+	vfio_debugfs_device_remove(vdev);
 	vfio_device_retire(vdev);
 }
 EXPORT_SYMBOL_GPL(vfio_unregister_group_dev);

@@ -199,6 +199,14 @@ static int vfio_feature_log_stop(struct vfio_device *vdev, u32 flags,
 	return vdev->log_ops->log_stop(vdev);
 }
 
+#if IS_ENABLED(CONFIG_IOMMUFD_DRIVER)
+void vfio_log_mark_dirty(struct iova_bitmap *dirty, unsigned long iova,
+			 unsigned long length)
+{
+	iova_bitmap_set(dirty, iova, length);
+}
+EXPORT_SYMBOL_GPL(vfio_log_mark_dirty);
+
 static int vfio_log_report_chunk(struct iova_bitmap *dirty,
 				 unsigned long iova, size_t length,
 				 void *opaque)
@@ -208,11 +216,7 @@ static int vfio_log_report_chunk(struct iova_bitmap *dirty,
 	return vdev->log_ops->log_read_and_clear(vdev, iova, length, dirty);
 }
 
-/*
- * Let the driver fill the user's bitmap for a checked range. Without
- * CONFIG_IOMMUFD_DRIVER the kernel's stubs make this -EOPNOTSUPP, as
- * with the in-tree vfio.ko of the same kernel.
- */
+/* Let the driver fill the user's bitmap for a checked range. */
 static int vfio_log_report_range(struct vfio_device *vdev,
 				 const struct vfio_device_feature_dma_logging_report *r)
 {
@@ -227,6 +231,123 @@ static int vfio_log_report_range(struct vfio_device *vdev,
 	}
 	return ret;
 }
+#else
+/*
+ * The kernel has no iova_bitmap (its inline stubs would make every
+ * report EOPNOTSUPP, the in-tree vfio.ko's answer on Debian), so the
+ * core brings its own: the report goes in windows of
+ * VFIO_LOG_WINDOW_BITS pages; the driver marks dirty IOVA in the
+ * window's kernel bits through vfio_log_mark_dirty(), then the window
+ * is ORed into the user's bitmap. The type is opaque to drivers.
+ */
+#define VFIO_LOG_WINDOW_BITS	(PAGE_SIZE * BITS_PER_BYTE)
+
+struct iova_bitmap {
+	unsigned long base;	/* IOVA of bit 0 */
+	unsigned long last;	/* last IOVA byte of the window */
+	unsigned int pgshift;	/* one bit per 1 << pgshift bytes */
+	unsigned long *bits;	/* VFIO_LOG_WINDOW_BITS of them */
+};
+
+/**
+ * vfio_log_mark_dirty - report IOVA as dirty from log_read_and_clear
+ * @dirty: the window the core passed to log_read_and_clear
+ * @iova: first dirty byte
+ * @length: dirty bytes; what falls outside the window is ignored
+ *
+ * Upstream drivers call iova_bitmap_set(); ours call this, which is
+ * iova_bitmap_set() on kernels that have it.
+ */
+void vfio_log_mark_dirty(struct iova_bitmap *dirty, unsigned long iova,
+			 unsigned long length)
+{
+	unsigned long first, last;
+
+	if (!length || iova > dirty->last)
+		return;
+	first = max(iova, dirty->base);
+	last = min(iova + length - 1, dirty->last);
+	if (last < first)
+		return;
+	first = (first - dirty->base) >> dirty->pgshift;
+	last = (last - dirty->base) >> dirty->pgshift;
+	bitmap_set(dirty->bits, first, last - first + 1);
+}
+EXPORT_SYMBOL_GPL(vfio_log_mark_dirty);
+
+/* OR a window's bits into the user's words; false if they cannot be. */
+static bool vfio_log_flush_window(const struct iova_bitmap *w,
+				  u64 __user *uwords, unsigned long nbits,
+				  u64 *tmp)
+{
+	size_t bytes = BITS_TO_U64(nbits) * sizeof(u64);
+	unsigned long i;
+
+	if (copy_from_user(tmp, uwords, bytes))
+		return false;
+	for (i = 0; i < BITS_TO_U64(nbits); i++)
+		tmp[i] |= bitmap_read(w->bits, i * 64, 64);
+	return !copy_to_user(uwords, tmp, bytes);
+}
+
+/*
+ * One window: the driver reads and clears its bits, then they go to the
+ * user. As with upstream's iova_bitmap (which pins the user's pages only
+ * to set a bit, and drops bits it cannot pin), a bitmap the user cannot
+ * give loses them silently: the report still succeeds.
+ */
+static int vfio_log_report_window(struct vfio_device *vdev,
+				  struct iova_bitmap *w, unsigned long length,
+				  u64 __user *uwords, unsigned long nbits,
+				  u64 *tmp)
+{
+	int ret;
+
+	bitmap_zero(w->bits, VFIO_LOG_WINDOW_BITS);
+	ret = vdev->log_ops->log_read_and_clear(vdev, w->base, length, w);
+	if (!ret && !bitmap_empty(w->bits, nbits))
+		vfio_log_flush_window(w, uwords, nbits, tmp);
+	return ret;
+}
+
+static int vfio_log_report_range(struct vfio_device *vdev,
+				 const struct vfio_device_feature_dma_logging_report *r)
+{
+	u64 __user *ubits = u64_to_user_ptr(r->bitmap);
+	unsigned int shift = __ffs64(r->page_size);
+	unsigned long done = 0, chunk, nbits;
+	struct iova_bitmap w = { .pgshift = shift };
+	u64 *tmp;
+	int ret = -ENOMEM;
+
+	w.bits = bitmap_zalloc(VFIO_LOG_WINDOW_BITS, GFP_KERNEL);
+	tmp = kmalloc(VFIO_LOG_WINDOW_BITS / BITS_PER_BYTE, GFP_KERNEL);
+	if (!w.bits || !tmp)
+		goto out_free;
+
+	ret = 0;
+	while (done < r->length) {
+		chunk = r->length - done;
+		/* A full window, where it fits: never shifted past 64 bits. */
+		if ((chunk >> shift) >= VFIO_LOG_WINDOW_BITS)
+			chunk = (unsigned long)VFIO_LOG_WINDOW_BITS << shift;
+		nbits = DIV_ROUND_UP_ULL(chunk, r->page_size);
+		w.base = r->iova + done;
+		w.last = w.base + chunk - 1;
+		ret = vfio_log_report_window(vdev, &w, chunk,
+					     ubits + (done >> shift) / 64,
+					     nbits, tmp);
+		if (ret)
+			break;
+		done += chunk;
+		cond_resched();
+	}
+out_free:
+	kfree(tmp);
+	bitmap_free(w.bits);
+	return ret;
+}
+#endif
 
 /* VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT: fill the user's bitmap. */
 static int vfio_feature_log_report(struct vfio_device *vdev, u32 flags,

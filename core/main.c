@@ -115,6 +115,7 @@ static int __init vfio_core_init(void)
 			goto err_class;
 	}
 
+	vfio_debugfs_init();
 	pr_info(VFIO_CORE_DESC " version: " VFIO_CORE_VERSION "\n");
 	return 0;
 
@@ -128,6 +129,7 @@ err_virqfd:
 static void __exit vfio_core_exit(void)
 {
 	/* No device is left: the bus drivers owning them use our symbols. */
+	vfio_debugfs_exit();
 	if (vfio_core_has_cdev())
 		unregister_chrdev_region(vfio_cdev_devt, MINORMASK + 1);
 	class_unregister(&vfio_dev_class);

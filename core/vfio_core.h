@@ -30,6 +30,12 @@ void vfio_core_inode_put(struct inode *inode);
 /* device.c */
 void vfio_devices_exit(void);
 
+/* debugfs.c: /sys/kernel/debug/vfio, as upstream's CONFIG_VFIO_DEBUGFS */
+void vfio_debugfs_init(void);
+void vfio_debugfs_exit(void);
+void vfio_debugfs_device_add(struct vfio_device *vdev);
+void vfio_debugfs_device_remove(struct vfio_device *vdev);
+
 /* dev_set.c */
 void vfio_dev_set_leave(struct vfio_device *vdev);
 void vfio_dev_sets_exit(void);

@@ -78,6 +78,8 @@ struct vfio_device {
 	 * drivers can zap all user mappings with unmap_mapping_range().
 	 */
 	struct inode *inode;
+	/* /sys/kernel/debug/vfio/<dev name>, NULL without debugfs. */
+	struct dentry *debug_root;
 	/*
 	 * /dev/vfio/devices/vfioN: added by the core with the class device
 	 * (devt set) unless the device is noiommu or its driver lacks the
@@ -184,6 +186,13 @@ struct vfio_log_ops {
 				  unsigned long iova, unsigned long length,
 				  struct iova_bitmap *dirty);
 };
+
+/*
+ * For log_read_and_clear: mark [iova, iova + length) dirty in @dirty.
+ * Use it instead of iova_bitmap_set(), which Debian's kernel lacks.
+ */
+void vfio_log_mark_dirty(struct iova_bitmap *dirty, unsigned long iova,
+			 unsigned long length);
 
 /* Allocation and lifetime */
 struct vfio_device *_vfio_alloc_device(size_t size, struct device *dev,

@@ -9,15 +9,21 @@
  * vfio_pin_pages(): both work over a type1 container and over an iommufd
  * access (the cdev path).
  *
- * Migration and dirty logging are not implemented (yet).
+ * Migration v2 (STOP_COPY, P2P and PRE_COPY) moves the config space and
+ * the BAR0 registers through a data fd; DMA logging marks the pages the
+ * DMA engine writes.
  */
 
+#include <linux/anon_inodes.h>
 #include <linux/eventfd.h>
+#include <linux/file.h>
 #include <linux/highmem.h>
+#include <linux/interval_tree.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci_regs.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
@@ -39,6 +45,54 @@ MODULE_PARM_DESC(max_instances,
 
 enum ms_irq_mode { MS_IRQ_NONE, MS_IRQ_INTX, MS_IRQ_MSI };
 
+/* DMA logging ranges at once; more are merged by the core's helper. */
+#define MS_LOG_MAX_RANGES	4
+
+/*
+ * The migration stream: a header, then one record of the device state
+ * per snapshot (PRE_COPY's first, STOP_COPY's last). RESUMING loads the
+ * last complete record.
+ */
+#define MS_MIG_MAGIC		0x6d736d67	/* "msmg" */
+#define MS_MIG_VERSION		1
+#define MS_MIG_MAX_RECORDS	2
+
+struct ms_mig_header {
+	u32 magic;
+	u32 version;
+	u32 record_size;
+	u32 flags;				/* none defined: 0 */
+};
+
+struct ms_mig_record {
+	u8 cfg[MSAMPLE_CFG_SIZE];
+	u64 dma_src, dma_dst;
+	u32 scratch, irq_status;
+	u32 dma_len, dma_status, dma_count;
+	u32 pad;
+};
+
+#define MS_MIG_STREAM_MAX	(sizeof(struct ms_mig_header) + \
+				 MS_MIG_MAX_RECORDS * sizeof(struct ms_mig_record))
+
+struct msample;
+
+/*
+ * A data fd. The driver holds one file reference while the state that
+ * made it lasts; the file holds a reference on the vfio device so that
+ * ->lock stays valid for as long as userspace keeps the fd.
+ */
+struct ms_migf {
+	struct file *filp;
+	struct msample *ms;
+	/* Under ms->lock: */
+	bool disabled;		/* the state moved on: ENODEV */
+	u64 snap_gen;		/* ms->gen at the last snapshot */
+	size_t filled;		/* bytes of data[] produced or received */
+	size_t pos;		/* bytes of data[] consumed (saving) */
+	u8 data[MS_MIG_STREAM_MAX];
+};
+
 struct msample {
 	struct vfio_device vdev;	/* first: vfio_alloc_device() */
 	/*
@@ -54,6 +108,17 @@ struct msample {
 	u32 dma_len, dma_status, dma_count;
 	enum ms_irq_mode irq_mode;
 	struct eventfd_ctx *trigger;	/* of irq_mode, NULL when NONE */
+	u64 gen;			/* bumped by every state change */
+	enum vfio_device_mig_state mig_state;
+	struct ms_migf *saving, *resuming;
+	/* DMA logging: log_ranges[0, log_nranges) while log_active */
+	bool log_active;
+	unsigned int log_shift;		/* tracking page size, log2 */
+	unsigned int log_nranges;
+	struct ms_log_range {
+		unsigned long start, last;	/* IOVA bytes, inclusive */
+		unsigned long *dirty;		/* a bit per page */
+	} log_ranges[MS_LOG_MAX_RANGES];
 };
 
 static struct msample *to_ms(struct vfio_device *vdev)
@@ -130,6 +195,7 @@ static void ms_reset_locked(struct msample *ms)
 	ms->dma_len = 0;
 	ms->dma_status = 0;
 	ms->dma_count = 0;
+	ms->gen++;
 }
 
 static void ms_cfg_write(struct msample *ms, unsigned int off, const u8 *buf,
@@ -140,6 +206,7 @@ static void ms_cfg_write(struct msample *ms, unsigned int off, const u8 *buf,
 
 		ms->cfg[off] = (ms->cfg[off] & ~mask) | (*buf & mask);
 	}
+	ms->gen++;
 }
 
 /* ---- interrupts ---- */
@@ -176,6 +243,35 @@ static void ms_irq_disable_locked(struct msample *ms)
 
 /* ---- the DMA engine ---- */
 
+/* The states in which the engine takes no command. */
+static bool ms_mig_stopped(struct msample *ms)
+{
+	return ms->mig_state == VFIO_DEVICE_STATE_STOP ||
+	       ms->mig_state == VFIO_DEVICE_STATE_STOP_COPY ||
+	       ms->mig_state == VFIO_DEVICE_STATE_RESUMING;
+}
+
+/* The engine wrote [iova, iova + len): mark the tracked pages of it. */
+static void ms_log_write(struct msample *ms, u64 iova, u64 len)
+{
+	unsigned long first, last;
+	unsigned int i;
+
+	if (!ms->log_active || !len)
+		return;
+	for (i = 0; i < ms->log_nranges; i++) {
+		struct ms_log_range *r = &ms->log_ranges[i];
+
+		if (iova > r->last || iova + len - 1 < r->start)
+			continue;
+		first = (max_t(u64, iova, r->start) - r->start) >>
+			ms->log_shift;
+		last = (min_t(u64, iova + len - 1, r->last) - r->start) >>
+		       ms->log_shift;
+		bitmap_set(r->dirty, first, last - first + 1);
+	}
+}
+
 static int ms_dma_by_rw(struct msample *ms)
 {
 	u64 done = 0;
@@ -194,6 +290,7 @@ static int ms_dma_by_rw(struct msample *ms)
 		ret = vfio_dma_rw(&ms->vdev, ms->dma_dst + done, buf, n, true);
 		if (ret)
 			break;
+		ms_log_write(ms, ms->dma_dst + done, n);
 		done += n;
 	}
 	kfree(buf);
@@ -239,6 +336,7 @@ static int ms_dma_by_pin(struct msample *ms)
 		}
 		memcpy_page(dp, offset_in_page(dst), sp, offset_in_page(src),
 			    n);
+		ms_log_write(ms, dst, n);
 		vfio_unpin_pages(&ms->vdev, dst & PAGE_MASK, 1);
 		vfio_unpin_pages(&ms->vdev, src & PAGE_MASK, 1);
 		done += n;
@@ -253,7 +351,9 @@ static void ms_dma_run(struct msample *ms, u32 cmd)
 
 	if (!(cmd & MSAMPLE_DMA_START))
 		return;
-	if (!(ms_cfg_get16(ms, PCI_COMMAND) & PCI_COMMAND_MASTER))
+	if (ms_mig_stopped(ms))
+		ret = -EBUSY;		/* STOP, STOP_COPY, RESUMING */
+	else if (!(ms_cfg_get16(ms, PCI_COMMAND) & PCI_COMMAND_MASTER))
 		ret = -EPERM;		/* bus mastering is off */
 	else if (ms->dma_len > MSAMPLE_DMA_MAX)
 		ret = -EINVAL;
@@ -357,6 +457,7 @@ static int ms_bar_access(struct msample *ms, unsigned int off, u8 *buf,
 	if (write && len < 4)
 		return -EINVAL;
 	if (write) {
+		ms->gen++;
 		for (i = 0; i < len; i += 4)
 			ms_bar_write32(ms, off + i, get_unaligned_le32(buf + i));
 		return 0;
@@ -563,10 +664,13 @@ static long ms_set_irqs(struct msample *ms, void *arg, void __user *uarg)
 	return ret;
 }
 
+static void ms_mig_reset_locked(struct msample *ms);
+
 static long ms_reset(struct msample *ms, void *arg)
 {
 	mutex_lock(&ms->lock);
 	ms_reset_locked(ms);
+	ms_mig_reset_locked(ms);
 	mutex_unlock(&ms->lock);
 	return 0;
 }
@@ -639,6 +743,489 @@ static long ms_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	return copy_to_user(uarg, &karg, ent->minsz) ? -EFAULT : 0;
 }
 
+/* ---- migration ---- */
+
+static void ms_mig_save_record(struct msample *ms, struct ms_mig_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	memcpy(rec->cfg, ms->cfg, sizeof(rec->cfg));
+	rec->dma_src = ms->dma_src;
+	rec->dma_dst = ms->dma_dst;
+	rec->scratch = ms->scratch;
+	rec->irq_status = ms->irq_status;
+	rec->dma_len = ms->dma_len;
+	rec->dma_status = ms->dma_status;
+	rec->dma_count = ms->dma_count;
+}
+
+static void ms_mig_load_record(struct msample *ms,
+			       const struct ms_mig_record *rec)
+{
+	memcpy(ms->cfg, rec->cfg, sizeof(ms->cfg));
+	ms->dma_src = rec->dma_src;
+	ms->dma_dst = rec->dma_dst;
+	ms->scratch = rec->scratch;
+	ms->irq_status = rec->irq_status;
+	ms->dma_len = rec->dma_len;
+	ms->dma_status = rec->dma_status;
+	ms->dma_count = rec->dma_count;
+	ms->gen++;
+}
+
+/* Append a snapshot of the device to a saving file. */
+static void ms_mig_snapshot(struct msample *ms, struct ms_migf *migf)
+{
+	struct ms_mig_record rec;
+
+	if (WARN_ON(migf->filled + sizeof(rec) > sizeof(migf->data)))
+		return;
+	ms_mig_save_record(ms, &rec);
+	memcpy(migf->data + migf->filled, &rec, sizeof(rec));
+	migf->filled += sizeof(rec);
+	migf->snap_gen = ms->gen;
+}
+
+/* The driver lets go of a data fd: later uses get ENODEV. */
+static void ms_mig_disable(struct ms_migf **slot)
+{
+	struct ms_migf *migf = *slot;
+
+	if (!migf)
+		return;
+	migf->disabled = true;
+	*slot = NULL;
+	fput(migf->filp);
+}
+
+static void ms_mig_disable_all(struct msample *ms)
+{
+	ms_mig_disable(&ms->saving);
+	ms_mig_disable(&ms->resuming);
+}
+
+static int ms_mig_release(struct inode *inode, struct file *filp)
+{
+	struct ms_migf *migf = filp->private_data;
+
+	vfio_put_device(&migf->ms->vdev);
+	kfree(migf);
+	return 0;
+}
+
+static ssize_t ms_mig_read(struct file *filp, char __user *buf, size_t len,
+			   loff_t *ppos)
+{
+	struct ms_migf *migf = filp->private_data;
+	struct msample *ms = migf->ms;
+	size_t pos;
+
+	if (ppos)
+		return -ESPIPE;
+	mutex_lock(&ms->lock);
+	if (migf->disabled) {
+		mutex_unlock(&ms->lock);
+		return -ENODEV;
+	}
+	pos = migf->pos;
+	len = min(len, migf->filled - pos);
+	migf->pos += len;
+	mutex_unlock(&ms->lock);
+
+	/* Bytes below ->filled never change again: copy them unlocked. */
+	if (copy_to_user(buf, migf->data + pos, len))
+		return -EFAULT;
+	return len;
+}
+
+/*
+ * VFIO_MIG_GET_PRECOPY_INFO: initial_bytes is what is left to read of
+ * the snapshot; dirty_bytes, the size of one more record once the device
+ * changed since the snapshot (STOP_COPY will send it).
+ */
+static long ms_mig_ioctl(struct file *filp, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct ms_migf *migf = filp->private_data;
+	size_t minsz = offsetofend(struct vfio_precopy_info, dirty_bytes);
+	struct msample *ms = migf->ms;
+	struct vfio_precopy_info info;
+	int ret = 0;
+
+	if (cmd != VFIO_MIG_GET_PRECOPY_INFO)
+		return -ENOTTY;
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+
+	/* The device's state first, then the fd's: upstream's order. */
+	mutex_lock(&ms->lock);
+	if (ms->mig_state != VFIO_DEVICE_STATE_PRE_COPY &&
+	    ms->mig_state != VFIO_DEVICE_STATE_PRE_COPY_P2P)
+		ret = -EINVAL;
+	else if (migf->disabled)
+		ret = -ENODEV;
+	info.initial_bytes = migf->filled - migf->pos;
+	info.dirty_bytes = ms->gen != migf->snap_gen ?
+			   sizeof(struct ms_mig_record) : 0;
+	mutex_unlock(&ms->lock);
+	if (ret)
+		return ret;
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+/* A stream that does not start with our header gets EINVAL. */
+static bool ms_mig_header_ok(const struct ms_migf *migf)
+{
+	struct ms_mig_header hdr;
+
+	memcpy(&hdr, migf->data, sizeof(hdr));
+	return hdr.magic == MS_MIG_MAGIC && hdr.version == MS_MIG_VERSION &&
+	       hdr.record_size == sizeof(struct ms_mig_record) && !hdr.flags;
+}
+
+static ssize_t ms_mig_write(struct file *filp, const char __user *buf,
+			    size_t len, loff_t *ppos)
+{
+	struct ms_migf *migf = filp->private_data;
+	struct msample *ms = migf->ms;
+	size_t hdr = sizeof(struct ms_mig_header);
+	ssize_t ret;
+	u8 *kbuf;
+
+	if (ppos)
+		return -ESPIPE;
+	if (len > MS_MIG_STREAM_MAX)
+		return -ENOMEM;	/* longer than any stream, as mtty */
+	kbuf = memdup_user(buf, len);
+	if (IS_ERR(kbuf))
+		return PTR_ERR(kbuf);
+
+	mutex_lock(&ms->lock);
+	if (migf->disabled) {
+		ret = -ENODEV;
+	} else if (len > MS_MIG_STREAM_MAX - migf->filled) {
+		ret = -ENOMEM;
+	} else {
+		memcpy(migf->data + migf->filled, kbuf, len);
+		ret = len;
+		/* Check the header once complete; refuse the write if bad. */
+		if (migf->filled < hdr && migf->filled + len >= hdr &&
+		    !ms_mig_header_ok(migf))
+			ret = -EINVAL;
+		else
+			migf->filled += len;
+	}
+	mutex_unlock(&ms->lock);
+	kfree(kbuf);
+	return ret;
+}
+
+static const struct file_operations ms_mig_save_fops = {
+	.owner = THIS_MODULE,
+	.read = ms_mig_read,
+	.unlocked_ioctl = ms_mig_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.release = ms_mig_release,
+};
+
+static const struct file_operations ms_mig_resume_fops = {
+	.owner = THIS_MODULE,
+	.write = ms_mig_write,
+	.release = ms_mig_release,
+};
+
+/* A new data fd in *@slot, the driver's reference; returns the user's. */
+static struct file *ms_mig_new_file(struct msample *ms, struct ms_migf **slot,
+				    bool saving)
+{
+	struct ms_migf *migf;
+	struct file *filp;
+
+	migf = kzalloc(sizeof(*migf), GFP_KERNEL_ACCOUNT);
+	if (!migf)
+		return ERR_PTR(-ENOMEM);
+	filp = anon_inode_getfile("vfio_mdev_sample_mig",
+				  saving ? &ms_mig_save_fops :
+					   &ms_mig_resume_fops,
+				  migf, saving ? O_RDONLY : O_WRONLY);
+	if (IS_ERR(filp)) {
+		kfree(migf);
+		return filp;
+	}
+	stream_open(filp->f_inode, filp);
+	migf->filp = filp;
+	migf->ms = ms;
+	get_device(&ms->vdev.device);	/* dropped by ms_mig_release() */
+	if (saving) {
+		struct ms_mig_header hdr = {
+			.magic = MS_MIG_MAGIC,
+			.version = MS_MIG_VERSION,
+			.record_size = sizeof(struct ms_mig_record),
+		};
+
+		memcpy(migf->data, &hdr, sizeof(hdr));
+		migf->filled = sizeof(hdr);
+		ms_mig_snapshot(ms, migf);
+	}
+	*slot = migf;
+	return get_file(filp);
+}
+
+/* RESUMING -> STOP: load the last complete record. */
+static int ms_mig_load(struct msample *ms)
+{
+	struct ms_migf *migf = ms->resuming;
+	size_t hdr = sizeof(struct ms_mig_header);
+	size_t rec = sizeof(struct ms_mig_record);
+	struct ms_mig_record r;
+
+	/* At least one record, and no partial one. */
+	if (migf->filled < hdr + rec || (migf->filled - hdr) % rec)
+		return -EINVAL;
+	memcpy(&r, migf->data + migf->filled - rec, rec);
+	ms_mig_load_record(ms, &r);
+	return 0;
+}
+
+/* One arc of vfio_mig_get_next_state(); returns a data fd, NULL or -errno. */
+static struct file *ms_mig_step(struct msample *ms,
+				enum vfio_device_mig_state next)
+{
+	enum vfio_device_mig_state cur = ms->mig_state;
+	int ret;
+
+	switch (next) {
+	case VFIO_DEVICE_STATE_STOP:
+		if (cur == VFIO_DEVICE_STATE_RESUMING) {
+			ret = ms_mig_load(ms);
+			if (ret)
+				return ERR_PTR(ret);
+		}
+		/* From RUNNING_P2P the engine just stops taking commands. */
+		ms_mig_disable_all(ms);
+		return NULL;
+	case VFIO_DEVICE_STATE_RUNNING:
+	case VFIO_DEVICE_STATE_RUNNING_P2P:
+		/* Leaving PRE_COPY(_P2P) ends its data fd. */
+		if (cur == VFIO_DEVICE_STATE_PRE_COPY ||
+		    cur == VFIO_DEVICE_STATE_PRE_COPY_P2P)
+			ms_mig_disable_all(ms);
+		return NULL;
+	case VFIO_DEVICE_STATE_PRE_COPY:
+	case VFIO_DEVICE_STATE_PRE_COPY_P2P:
+		if (ms->saving)		/* PRE_COPY <-> PRE_COPY_P2P */
+			return NULL;
+		ms_mig_disable_all(ms);
+		return ms_mig_new_file(ms, &ms->saving, true);
+	case VFIO_DEVICE_STATE_STOP_COPY:
+		if (ms->saving) {
+			/* From PRE_COPY_P2P: the same fd, the final record. */
+			ms_mig_snapshot(ms, ms->saving);
+			return NULL;
+		}
+		return ms_mig_new_file(ms, &ms->saving, true);
+	case VFIO_DEVICE_STATE_RESUMING:
+		ms_mig_disable_all(ms);
+		return ms_mig_new_file(ms, &ms->resuming, false);
+	default:
+		/* vfio_mig_get_next_state() gives no other arc. */
+		WARN_ON_ONCE(1);
+		return ERR_PTR(-EINVAL);
+	}
+}
+
+static struct file *ms_mig_set_state(struct vfio_device *vdev,
+				     enum vfio_device_mig_state new)
+{
+	struct msample *ms = to_ms(vdev);
+	enum vfio_device_mig_state next;
+	struct file *filp = NULL;
+	int ret;
+
+	mutex_lock(&ms->lock);
+	while (ms->mig_state != new) {
+		ret = vfio_mig_get_next_state(vdev, ms->mig_state, new, &next);
+		if (ret) {
+			filp = ERR_PTR(ret);
+			break;
+		}
+		filp = ms_mig_step(ms, next);
+		if (IS_ERR(filp))
+			break;
+		ms->mig_state = next;
+		/* Only the final arc may make a data fd. */
+		if (WARN_ON_ONCE(filp && next != new)) {
+			fput(filp);
+			filp = ERR_PTR(-EINVAL);
+			break;
+		}
+	}
+	mutex_unlock(&ms->lock);
+	return filp;
+}
+
+static int ms_mig_get_state(struct vfio_device *vdev,
+			    enum vfio_device_mig_state *state)
+{
+	struct msample *ms = to_ms(vdev);
+
+	mutex_lock(&ms->lock);
+	*state = ms->mig_state;
+	mutex_unlock(&ms->lock);
+	return 0;
+}
+
+static int ms_mig_get_data_size(struct vfio_device *vdev,
+				unsigned long *stop_copy_length)
+{
+	*stop_copy_length = sizeof(struct ms_mig_header) +
+			    sizeof(struct ms_mig_record);
+	return 0;
+}
+
+/* Reset and open: RUNNING, the data fds cut off (as mlx5's reset). */
+static void ms_mig_reset_locked(struct msample *ms)
+{
+	ms_mig_disable_all(ms);
+	ms->mig_state = VFIO_DEVICE_STATE_RUNNING;
+}
+
+static const struct vfio_migration_ops ms_mig_ops = {
+	.migration_set_state = ms_mig_set_state,
+	.migration_get_state = ms_mig_get_state,
+	.migration_get_data_size = ms_mig_get_data_size,
+};
+
+/* ---- DMA logging ---- */
+
+/* Pages tracked at most, over all ranges (bitmaps of 512 KiB). */
+#define MS_LOG_MAX_PAGES	BIT(22)
+
+static unsigned long ms_log_pages(struct msample *ms, unsigned long start,
+				  unsigned long last)
+{
+	return ((last - start) >> ms->log_shift) + 1;
+}
+
+static void ms_log_free_locked(struct msample *ms)
+{
+	unsigned int i;
+
+	for (i = 0; i < ms->log_nranges; i++)
+		bitmap_free(ms->log_ranges[i].dirty);
+	ms->log_nranges = 0;
+	ms->log_active = false;
+}
+
+/*
+ * DMA_LOGGING_START: any power-of-2 page size from 4 KiB is taken as
+ * asked, anything else becomes PAGE_SIZE; more than
+ * MS_LOG_MAX_RANGES ranges are merged with vfio_combine_iova_ranges().
+ * Starting twice is EINVAL, as mlx5 and pds.
+ */
+static int ms_log_start(struct vfio_device *vdev,
+			struct rb_root_cached *ranges, u32 nnodes,
+			u64 *page_size)
+{
+	struct msample *ms = to_ms(vdev);
+	struct interval_tree_node *node;
+	unsigned long pages = 0;
+	unsigned int i = 0;
+	int ret = 0;
+
+	if (*page_size < SZ_4K || !is_power_of_2(*page_size) ||
+	    *page_size > SZ_1G)
+		*page_size = PAGE_SIZE;
+
+	mutex_lock(&ms->lock);
+	if (ms->log_active) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (nnodes > MS_LOG_MAX_RANGES)
+		vfio_combine_iova_ranges(ranges, nnodes, MS_LOG_MAX_RANGES);
+	ms->log_shift = __ffs64(*page_size);
+	for (node = interval_tree_iter_first(ranges, 0, ULONG_MAX); node;
+	     node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		struct ms_log_range *r = &ms->log_ranges[i];
+
+		/* Whole pages: the ranges were checked to be aligned. */
+		pages += ms_log_pages(ms, node->start, node->last);
+		if (pages > MS_LOG_MAX_PAGES) {
+			ret = -E2BIG;
+			goto out_free;
+		}
+		r->start = node->start;
+		r->last = node->last;
+		r->dirty = bitmap_zalloc(ms_log_pages(ms, r->start, r->last),
+					 GFP_KERNEL_ACCOUNT);
+		if (!r->dirty) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+		ms->log_nranges = ++i;
+	}
+	ms->log_active = true;
+	goto out_unlock;
+
+out_free:
+	ms_log_free_locked(ms);
+out_unlock:
+	mutex_unlock(&ms->lock);
+	return ret;
+}
+
+/* DMA_LOGGING_STOP: 0 also when not started, as mlx5 and pds. */
+static int ms_log_stop(struct vfio_device *vdev)
+{
+	struct msample *ms = to_ms(vdev);
+
+	mutex_lock(&ms->lock);
+	ms_log_free_locked(ms);
+	mutex_unlock(&ms->lock);
+	return 0;
+}
+
+/* Report and clear the dirty pages in [iova, iova + length). */
+static int ms_log_read_and_clear(struct vfio_device *vdev,
+				 unsigned long iova, unsigned long length,
+				 struct iova_bitmap *dirty)
+{
+	struct msample *ms = to_ms(vdev);
+	unsigned long last = iova + length - 1, bit, nbits, first_bit;
+	unsigned int i;
+
+	mutex_lock(&ms->lock);
+	if (!ms->log_active) {
+		mutex_unlock(&ms->lock);
+		return -EINVAL;
+	}
+	for (i = 0; i < ms->log_nranges; i++) {
+		struct ms_log_range *r = &ms->log_ranges[i];
+
+		if (iova > r->last || last < r->start)
+			continue;
+		first_bit = (max(iova, r->start) - r->start) >> ms->log_shift;
+		nbits = ((min(last, r->last) - r->start) >> ms->log_shift) + 1;
+		bit = first_bit;
+		for_each_set_bit_from(bit, r->dirty, nbits) {
+			vfio_log_mark_dirty(dirty,
+					    r->start + (bit << ms->log_shift),
+					    BIT(ms->log_shift));
+			clear_bit(bit, r->dirty);
+		}
+	}
+	mutex_unlock(&ms->lock);
+	return 0;
+}
+
+static const struct vfio_log_ops ms_log_ops = {
+	.log_start = ms_log_start,
+	.log_stop = ms_log_stop,
+	.log_read_and_clear = ms_log_read_and_clear,
+};
+
 /* ---- vfio_device_ops ---- */
 
 static int ms_init(struct vfio_device *vdev)
@@ -647,6 +1234,11 @@ static int ms_init(struct vfio_device *vdev)
 
 	mutex_init(&ms->lock);
 	ms_reset_locked(ms);
+	ms->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	vdev->migration_flags = VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P |
+				VFIO_MIGRATION_PRE_COPY;
+	vdev->mig_ops = &ms_mig_ops;
+	vdev->log_ops = &ms_log_ops;
 	return 0;
 }
 
@@ -661,6 +1253,7 @@ static int ms_open_device(struct vfio_device *vdev)
 
 	mutex_lock(&ms->lock);
 	ms_reset_locked(ms);
+	ms_mig_reset_locked(ms);
 	mutex_unlock(&ms->lock);
 	return 0;
 }
@@ -671,6 +1264,8 @@ static void ms_close_device(struct vfio_device *vdev)
 
 	mutex_lock(&ms->lock);
 	ms_irq_disable_locked(ms);
+	ms_mig_reset_locked(ms);
+	ms_log_free_locked(ms);
 	mutex_unlock(&ms->lock);
 }
 

@@ -23,7 +23,7 @@
 #
 # VFIO_SELFTESTS="SUITE..." runs only those programs, by suite name
 # (container group type1 edu_dma dma_fault irq device pm err devset vga
-# iommufd cdev mdev),
+# iommufd cdev mdev migration),
 # VFIO_SELFTESTS_SKIP="SUITE..." all but those; vm.sh passes VFIO_*
 # variables into the test VM.
 
@@ -148,6 +148,8 @@ run() {
 	# no device: the sample mdev parent, loaded by the program (skips
 	# where it is not loadable: the in-tree stack)
 	run mdev vfio_mdev_test
+	# migration v2 on two sample mdevs (the same skip)
+	run migration vfio_migration_test
 }
 
 echo "1..$n"
