@@ -576,7 +576,14 @@ static long ms_irq_info(struct msample *ms, void *arg)
 {
 	struct vfio_irq_info *info = arg;
 
-	if (info->index >= VFIO_PCI_NUM_IRQS)
+	/*
+	 * No ERR or REQ interrupt: EINVAL, as vfio-pci answers for ERR on
+	 * a conventional device. QEMU warns ("Could not enable error
+	 * recovery") when the ioctl succeeds with a count other than 1.
+	 */
+	if (info->index >= VFIO_PCI_NUM_IRQS ||
+	    info->index == VFIO_PCI_ERR_IRQ_INDEX ||
+	    info->index == VFIO_PCI_REQ_IRQ_INDEX)
 		return -EINVAL;
 	info->count = ms_irq_count(info->index);
 	info->flags = 0;

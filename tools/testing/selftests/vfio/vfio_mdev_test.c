@@ -377,6 +377,9 @@ static void t_device_info(void)
 	VT_EXPECT_EQ(ii.flags, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE);
 	VT_OK(vt_irq_info(s.dev, VFIO_PCI_MSIX_IRQ_INDEX, &ii));
 	VT_EXPECT_EQ(ii.count, 0);
+	/* No ERR or REQ irq: EINVAL, which keeps QEMU from warning. */
+	VT_EXPECT_EQ(-vt_irq_info(s.dev, VFIO_PCI_ERR_IRQ_INDEX, &ii), EINVAL);
+	VT_EXPECT_EQ(-vt_irq_info(s.dev, VFIO_PCI_REQ_IRQ_INDEX, &ii), EINVAL);
 	VT_EXPECT_EQ(-vt_irq_info(s.dev, VFIO_PCI_NUM_IRQS, &ii), EINVAL);
 
 	VT_ERRNO(ioctl(s.dev, _IO(VFIO_TYPE, VFIO_BASE + 60), NULL), ENOTTY);
