@@ -143,6 +143,12 @@ vfio_stack_unload() {
 		vfio-pci|*vfio*) vfio_unbind "${_p##*/}" || return 1 ;;
 		esac
 	done
+	# vfio-platform pins the module of a bound device's reset function.
+	for _p in /sys/bus/platform/drivers/vfio-platform/*; do
+		[ -L "$_p/driver" ] || continue
+		echo "${_p##*/}" > /sys/bus/platform/drivers/vfio-platform/unbind ||
+			return 1
+	done
 	# Remove leaves first; repeat while something goes away.
 	_left=$(_gl_loaded)
 	while [ -n "$_left" ]; do
