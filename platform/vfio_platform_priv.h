@@ -29,7 +29,7 @@ struct vfio_platform_irq {
 	int request_err;
 	char *name;			/* as seen in /proc/interrupts */
 	struct eventfd_ctx *trigger;
-	spinlock_t lock;
+	spinlock_t lock;		/* protects @masked, see above */
 	bool masked;
 	struct virqfd *unmask;		/* eventfd that unmasks */
 	struct virqfd *mask;		/* eventfd that masks */

@@ -39,9 +39,12 @@ static unsigned int tdev_virq[TDEV_NUM_IRQS];
 static struct platform_device *tdev_pdev;
 static atomic_t tdev_resets = ATOMIC_INIT(0);
 static bool reset_fail;
+static bool no_reset;
 
 module_param(reset_fail, bool, 0644);
 MODULE_PARM_DESC(reset_fail, "the reset function fails with -EIO (default: 0)");
+module_param(no_reset, bool, 0444);
+MODULE_PARM_DESC(no_reset, "register no reset function (default: 0)");
 
 /* ---- parameters: fire an interrupt, read the reset count ---- */
 
@@ -267,14 +270,16 @@ static int __init tdev_init(void)
 	if (ret)
 		goto err_vga;
 	/* Before the device exists: vfio-platform looks it up at probe. */
-	__vfio_platform_register_reset(&tdev_reset_node);
+	if (!no_reset)
+		__vfio_platform_register_reset(&tdev_reset_node);
 	ret = tdev_pdev_create(base);
 	if (ret)
 		goto err_reset;
 	return 0;
 
 err_reset:
-	vfio_platform_unregister_reset(TDEV_COMPAT, tdev_reset);
+	if (!no_reset)
+		vfio_platform_unregister_reset(TDEV_COMPAT, tdev_reset);
 	tdev_irqs_destroy();
 err_vga:
 	tdev_vga_put();
@@ -284,7 +289,8 @@ err_vga:
 static void __exit tdev_exit(void)
 {
 	platform_device_unregister(tdev_pdev);
-	vfio_platform_unregister_reset(TDEV_COMPAT, tdev_reset);
+	if (!no_reset)
+		vfio_platform_unregister_reset(TDEV_COMPAT, tdev_reset);
 	tdev_irqs_destroy();
 	tdev_vga_put();
 }
