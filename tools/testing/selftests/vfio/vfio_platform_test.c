@@ -506,11 +506,16 @@ static void t_unbind_waits(void)
 
 	pid = fork();
 	VT_ASSERT(pid >= 0, "fork");
-	if (!pid)
+	if (!pid) {
+		/* Our copy of the device fd would hold the unbind too. */
+		closefrom(3);
 		_exit(vt_sysfs_write(DRV "/unbind", TDEV_NAME) ? 1 : 0);
+	}
 	usleep(300 * 1000);
 	VT_EXPECT_EQ(waitpid(pid, &st, WNOHANG), 0);
 	VT_EXPECT(bound(), "unbound while open");
+	/* No new device fd while it goes away. */
+	VT_ERRNO(ioctl(s_group, VFIO_GROUP_GET_DEVICE_FD, TDEV_NAME), ENODEV);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* The group and container alone do not hold the device. */
 	vt_close(dev);
@@ -562,7 +567,7 @@ static const struct vt_test tests[] = {
 	{ "irq_level", t_irq_level, 0 },
 	{ "reset", t_reset, 0 },
 	{ "bad_input", t_bad_input, 0 },
-	{ "unbind_waits", t_unbind_waits, 0 },
+	{ "unbind_waits", t_unbind_waits, 30 },
 	{ "reset_required", t_reset_required, 0 },
 };
 
