@@ -30,7 +30,7 @@ INSTALL_MOD_DIR ?= updates
 # The modules built today, by file name (see README.md); the KUnit test
 # modules exist only when the target kernel has CONFIG_KUNIT.
 MODULES := vfio vfio_group vfio_iommu_type1 vfio-pci-core vfio-pci iommufd \
-	vfio_cdev mdev vfio_mdev_sample
+	vfio_cdev mdev vfio_mdev_sample vfio-platform vfio_platform_testdev
 KUNIT_MODULES := vfio_kunit vfio_iommu_type1_kunit vfio_pci_core_kunit \
 	iommufd_kunit pinrun_kunit
 

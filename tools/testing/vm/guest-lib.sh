@@ -144,6 +144,12 @@ vfio_stack_unload() {
 		[ -e "$_p" ] || continue
 		vfio_unbind "${_p##*/}" || return 1
 	done
+	# vfio-platform pins the module of a bound device's reset function.
+	for _p in /sys/bus/platform/drivers/vfio-platform/*; do
+		[ -L "$_p/driver" ] || continue
+		echo "${_p##*/}" > /sys/bus/platform/drivers/vfio-platform/unbind ||
+			return 1
+	done
 	# Remove leaves first; repeat while something goes away. One rmmod
 	# a round: it goes on past the modules still in use.
 	_left=$(_gl_loaded)

@@ -23,7 +23,7 @@
 #
 # VFIO_SELFTESTS="SUITE..." runs only those programs, by suite name
 # (container group type1 edu_dma dma_fault irq device pm err devset vga
-# iommufd cdev mdev migration),
+# iommufd cdev mdev migration platform),
 # VFIO_SELFTESTS_SKIP="SUITE..." all but those; vm.sh passes VFIO_*
 # variables into the test VM.
 
@@ -150,6 +150,9 @@ run() {
 	run mdev vfio_mdev_test
 	# migration v2 on two sample mdevs (the same skip)
 	run migration vfio_migration_test
+	# no device: vfio_platform_testdev's platform device, in noiommu
+	# mode (skips without vfio's noiommu parameter: the in-tree stack)
+	run platform vfio_platform_test
 }
 
 echo "1..$n"

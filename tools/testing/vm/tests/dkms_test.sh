@@ -91,6 +91,9 @@ done
 t_check "modprobe vfio-pci after dkms install" modprobe vfio-pci
 # The sample mdev parent pulls mdev.ko, which nothing else loads.
 t_check "modprobe vfio_mdev_sample after dkms install" modprobe vfio_mdev_sample
+# The test platform device pulls vfio-platform.
+t_check "modprobe vfio_platform_testdev after dkms install" \
+	modprobe vfio_platform_testdev
 for m in $T_OUR_MODS; do
 	t_check "$m loaded from the dkms-installed file" eval \
 		't_loaded_from $m "$(modinfo -n $m)" && t_file_is $m updates'

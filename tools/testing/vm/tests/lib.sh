@@ -93,7 +93,7 @@ T_MODS_REV=$(for _m in $T_MODS; do echo "$_m"; done | tac | tr '\n' ' ')
 # mdev (also an in-tree name) and vfio_mdev_sample load on their own,
 # not with vfio-pci.
 T_OUR_MODS="vfio vfio_group vfio_iommu_type1 vfio_pci_core vfio_pci iommufd vfio_cdev \
-	mdev vfio_mdev_sample"
+	mdev vfio_mdev_sample vfio_platform vfio_platform_testdev"
 # The ones upstream 6.12 also has (kernel/drivers/vfio).
 T_INTREE_MODS="vfio vfio_iommu_type1 vfio_pci_core vfio_pci"
 
