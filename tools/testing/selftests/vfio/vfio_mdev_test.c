@@ -22,13 +22,12 @@
 #include <unistd.h>
 #include <linux/iommufd.h>
 
-#include "vfio_test_lib.h"
-#include "../../../../mdev/samples/mdev_sample_regs.h"
+#include "mdev_sample_lib.h"
 
-#define PARENT		"/sys/class/mdev_bus/vfio_mdev_sample"
-#define TYPES		PARENT "/mdev_supported_types"
+#define PARENT		MS_PARENT
+#define TYPES		MS_TYPES
 #define TYPE_DIR(n)	TYPES "/vfio_mdev_sample-" #n
-#define MDEVS		"/sys/bus/mdev/devices"
+#define MDEVS		MS_MDEVS
 #define MAX_INST_PARM	"/sys/module/vfio_mdev_sample/parameters/max_instances"
 
 #define UUID_A		"0b1e2f4c-6d1a-4c59-8e3b-5a7d9c000001"
@@ -42,15 +41,6 @@
 static long max_inst;
 
 /* ---- sysfs helpers ---- */
-
-static int type_write(int type, const char *attr, const char *val)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), TYPES "/vfio_mdev_sample-%d/%s", type,
-		 attr);
-	return vt_sysfs_write(path, val);
-}
 
 static long type_num(int type, const char *attr)
 {
@@ -69,72 +59,12 @@ static bool mdev_exists(const char *uuid)
 	return access(path, F_OK) == 0;
 }
 
-/* Create with echo's trailing newline. Returns 0 or -errno. */
-static int mdev_create(int type, const char *uuid)
-{
-	char val[64];
-
-	snprintf(val, sizeof(val), "%s\n", uuid);
-	return type_write(type, "create", val);
-}
-
 static int mdev_remove(const char *uuid, const char *val)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), MDEVS "/%s/remove", uuid);
 	return vt_sysfs_write(path, val);
-}
-
-/* The mdev's IOMMU group number, -1 without one. */
-static int mdev_group(const char *uuid)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), MDEVS "/%s/iommu_group", uuid);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -1;
-	link[n] = '\0';
-	return atoi(strrchr(link, '/') + 1);
-}
-
-/* The basename of a link below the mdev's directory, "" when absent. */
-static void mdev_link(const char *uuid, const char *name, char *out,
-		      size_t len)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), MDEVS "/%s/%s", uuid, name);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return;
-	link[n] = '\0';
-	snprintf(out, len, "%s", strrchr(link, '/') + 1);
-}
-
-/* Remove every mdev of the sample parent (after each test). */
-static void remove_all(void)
-{
-	char path[PATH_MAX], type[PATH_MAX];
-	struct dirent *de;
-	DIR *d = opendir(MDEVS);
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		mdev_link(de->d_name, "mdev_type", type, sizeof(type));
-		if (strncmp(type, "vfio_mdev_sample-", 17))
-			continue;
-		snprintf(path, sizeof(path), MDEVS "/%s/remove", de->d_name);
-		vt_sysfs_write(path, "1");
-	}
-	closedir(d);
 }
 
 /* ---- the device through the group path ---- */
@@ -146,19 +76,7 @@ struct msess {
 
 static void msess_open(struct msess *s, const char *uuid)
 {
-	char path[64];
-	int grp = mdev_group(uuid);
-
-	VT_ASSERT(grp >= 0, "%s has no iommu_group", uuid);
-	snprintf(path, sizeof(path), "/dev/vfio/%d", grp);
-	s->container = vt_open_container();
-	s->group = open(path, O_RDWR | O_CLOEXEC);
-	if (s->group < 0)
-		vt_fatal("open %s: %s", path, vt_errname(errno));
-	vt_track(s->group);
-	vt_set_container(s->group, s->container);
-	vt_set_iommu(s->container, VFIO_TYPE1v2_IOMMU);
-	s->dev = vt_get_device(s->group, uuid);
+	s->dev = ms_open_group(uuid, &s->container, &s->group);
 	s->bar0 = vt_region_offset(s->dev, VFIO_PCI_BAR0_REGION_INDEX);
 	s->cfg = vt_region_offset(s->dev, VFIO_PCI_CONFIG_REGION_INDEX);
 }
@@ -181,17 +99,10 @@ static void bus_master(struct msess *s, bool on)
 	vt_cfg_wr16(s->dev, 0x04, cmd);
 }
 
-/* Run one copy; returns DMA_STATUS (0 or a positive errno). */
 static uint32_t dma_run(struct msess *s, uint64_t src, uint64_t dst,
 			uint32_t len, uint32_t cmd)
 {
-	reg_wr(s, MSAMPLE_REG_DMA_SRC, (uint32_t)src);
-	reg_wr(s, MSAMPLE_REG_DMA_SRC + 4, src >> 32);
-	reg_wr(s, MSAMPLE_REG_DMA_DST, (uint32_t)dst);
-	reg_wr(s, MSAMPLE_REG_DMA_DST + 4, dst >> 32);
-	reg_wr(s, MSAMPLE_REG_DMA_LEN, len);
-	reg_wr(s, MSAMPLE_REG_DMA_CMD, MSAMPLE_DMA_START | cmd);
-	return reg_rd(s, MSAMPLE_REG_DMA_STATUS);
+	return ms_dma_run(s->dev, s->bar0, src, dst, len, cmd);
 }
 
 static void fill(uint8_t *p, size_t n, unsigned int seed)
@@ -202,17 +113,9 @@ static void fill(uint8_t *p, size_t n, unsigned int seed)
 		p[i] = (uint8_t)(seed * 131 + i * 7 + (i >> 8));
 }
 
-static void create_one(const char *uuid)
-{
-	int ret = mdev_create(1, uuid);
-
-	if (ret)
-		vt_fatal("create %s: %s", uuid, vt_errname(-ret));
-}
-
 /*
  * ---- tests ----
- * Tests leave their mdevs behind when fds are still open: remove_all()
+ * Tests leave their mdevs behind when fds are still open: ms_remove_all()
  * runs after each test, once the test's fds are closed.
  */
 
@@ -245,7 +148,7 @@ static void t_sysfs_layout(void)
 		snprintf(f, sizeof(f), "%s/create", dir);
 		VT_EXPECT(vt_sysfs_read(f, buf, sizeof(buf)) < 0,
 			  "create readable");
-		VT_EXPECT_EQ(-type_write(t, "name", "x"), EACCES);
+		VT_EXPECT_EQ(-ms_type_write(t, "name", "x"), EACCES);
 	}
 }
 
@@ -253,16 +156,16 @@ static void t_create_remove(void)
 {
 	char link[PATH_MAX], path[PATH_MAX];
 
-	VT_OK_FATAL(mdev_create(1, UUID_A));
+	VT_OK_FATAL(ms_mdev_create(1, UUID_A));
 	VT_EXPECT(mdev_exists(UUID_A), "no " MDEVS "/" UUID_A);
-	mdev_link(UUID_A, "mdev_type", link, sizeof(link));
+	ms_mdev_link(UUID_A, "mdev_type", link, sizeof(link));
 	VT_EXPECT(!strcmp(link, "vfio_mdev_sample-1"), "mdev_type -> %s",
 		  link);
-	mdev_link(UUID_A, "driver", link, sizeof(link));
+	ms_mdev_link(UUID_A, "driver", link, sizeof(link));
 	VT_EXPECT(!strcmp(link, "vfio_mdev_sample"), "driver -> %s", link);
-	mdev_link(UUID_A, "subsystem", link, sizeof(link));
+	ms_mdev_link(UUID_A, "subsystem", link, sizeof(link));
 	VT_EXPECT(!strcmp(link, "mdev"), "subsystem -> %s", link);
-	VT_EXPECT(mdev_group(UUID_A) >= 0, "no iommu_group");
+	VT_EXPECT(ms_mdev_group(UUID_A) >= 0, "no iommu_group");
 	VT_EXPECT(access(TYPE_DIR(1) "/devices/" UUID_A, F_OK) == 0,
 		  "not in the type's devices/");
 	snprintf(path, sizeof(path), PARENT "/%s", UUID_A);
@@ -284,8 +187,8 @@ static void t_create_remove(void)
 	VT_EXPECT_EQ(type_num(1, "available_instances"), max_inst);
 
 	/* without the newline, and the name again after removal */
-	VT_OK(type_write(2, "create", UUID_A));
-	mdev_link(UUID_A, "mdev_type", link, sizeof(link));
+	VT_OK(ms_type_write(2, "create", UUID_A));
+	ms_mdev_link(UUID_A, "mdev_type", link, sizeof(link));
 	VT_EXPECT(!strcmp(link, "vfio_mdev_sample-2"), "mdev_type -> %s",
 		  link);
 	VT_OK(mdev_remove(UUID_A, "1"));
@@ -296,23 +199,23 @@ static void t_create_bad(void)
 	long i;
 
 	/* length other than 36 or 37 bytes */
-	VT_EXPECT_EQ(-type_write(1, "create", "0b1e2f4c-6d1a-4c59-8e3b-5a7d9c00001"),
+	VT_EXPECT_EQ(-ms_type_write(1, "create", "0b1e2f4c-6d1a-4c59-8e3b-5a7d9c00001"),
 		     EINVAL);
-	VT_EXPECT_EQ(-type_write(1, "create", UUID_A "\n\n"), EINVAL);
-	VT_EXPECT_EQ(-type_write(1, "create", "\n"), EINVAL);
+	VT_EXPECT_EQ(-ms_type_write(1, "create", UUID_A "\n\n"), EINVAL);
+	VT_EXPECT_EQ(-ms_type_write(1, "create", "\n"), EINVAL);
 	/* not a UUID */
-	VT_EXPECT_EQ(-type_write(1, "create", "0b1e2f4c-6d1a-4c59-8e3b-5a7d9c00000g"),
+	VT_EXPECT_EQ(-ms_type_write(1, "create", "0b1e2f4c-6d1a-4c59-8e3b-5a7d9c00000g"),
 		     EINVAL);
-	VT_EXPECT_EQ(-type_write(1, "create", "0b1e2f4c66d1a-4c59-8e3b-5a7d9c000001"),
+	VT_EXPECT_EQ(-ms_type_write(1, "create", "0b1e2f4c66d1a-4c59-8e3b-5a7d9c000001"),
 		     EINVAL);
 	VT_EXPECT_EQ(type_num(1, "available_instances"), max_inst);
 	VT_EXPECT(!mdev_exists(UUID_A), "created from bad input");
 
 	/* duplicates, in either type and either case */
-	VT_OK_FATAL(mdev_create(1, UUID_A));
-	VT_EXPECT_EQ(-mdev_create(1, UUID_A), EEXIST);
-	VT_EXPECT_EQ(-mdev_create(2, UUID_A), EEXIST);
-	VT_EXPECT_EQ(-mdev_create(1, "0B1E2F4C-6D1A-4C59-8E3B-5A7D9C000001"),
+	VT_OK_FATAL(ms_mdev_create(1, UUID_A));
+	VT_EXPECT_EQ(-ms_mdev_create(1, UUID_A), EEXIST);
+	VT_EXPECT_EQ(-ms_mdev_create(2, UUID_A), EEXIST);
+	VT_EXPECT_EQ(-ms_mdev_create(1, "0B1E2F4C-6D1A-4C59-8E3B-5A7D9C000001"),
 		     EEXIST);
 	VT_EXPECT_EQ(type_num(1, "available_instances"), max_inst - 1);
 
@@ -322,17 +225,17 @@ static void t_create_bad(void)
 
 		snprintf(uuid, sizeof(uuid),
 			 "0b1e2f4c-6d1a-4c59-8e3b-5a7d9c1000%02lx", i);
-		VT_OK(mdev_create(i % 2 + 1, uuid));
+		VT_OK(ms_mdev_create(i % 2 + 1, uuid));
 	}
 	VT_EXPECT_EQ(type_num(2, "available_instances"), 0);
-	VT_EXPECT_EQ(-mdev_create(1, UUID_C), EUSERS);
-	VT_EXPECT_EQ(-mdev_create(2, UUID_C), EUSERS);
+	VT_EXPECT_EQ(-ms_mdev_create(1, UUID_C), EUSERS);
+	VT_EXPECT_EQ(-ms_mdev_create(2, UUID_C), EUSERS);
 	VT_EXPECT(!mdev_exists(UUID_C), "created past available_instances");
-	remove_all();
+	ms_remove_all();
 	VT_EXPECT_EQ(type_num(1, "available_instances"), max_inst);
 
 	/* upper case is accepted, the device is named in lower case */
-	VT_OK(mdev_create(1, "0B1E2F4C-6D1A-4C59-8E3B-5A7D9C000002"));
+	VT_OK(ms_mdev_create(1, "0B1E2F4C-6D1A-4C59-8E3B-5A7D9C000002"));
 	VT_EXPECT(mdev_exists(UUID_B), "not named in lower case");
 	VT_OK(mdev_remove(UUID_B, "1"));
 }
@@ -345,7 +248,7 @@ static void t_device_info(void)
 	struct msess s;
 	unsigned int i;
 
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	msess_open(&s, UUID_A);
 
 	VT_OK(ioctl(s.dev, VFIO_DEVICE_GET_INFO, &di));
@@ -392,7 +295,7 @@ static void t_config(void)
 	uint32_t v;
 	uint8_t b;
 
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	msess_open(&s, UUID_A);
 
 	VT_EXPECT_EQ(vt_cfg_rd32(s.dev, 0x00),
@@ -439,7 +342,7 @@ static void t_bar(void)
 	uint8_t b;
 	uint32_t v;
 
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	msess_open(&s, UUID_A);
 
 	VT_EXPECT_EQ(reg_rd(&s, MSAMPLE_REG_IDENT), MSAMPLE_IDENT);
@@ -530,7 +433,7 @@ static void t_dma_type1(void)
 	long lk0 = vt_locked_kb();
 	struct msess s;
 
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	msess_open(&s, UUID_A);
 	VT_OK_FATAL(vt_map(s.container, src, IOVA_SRC, BUF_SIZE,
 			   VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE));
@@ -571,10 +474,10 @@ static void t_dma_iommufd(void)
 
 	if (access("/dev/iommu", F_OK))
 		vt_skip("no /dev/iommu");
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	d = opendir(MDEVS "/" UUID_A "/vfio-dev");
 	if (!d) {
-		remove_all();
+		ms_remove_all();
 		vt_skip("no vfio-dev/ for the mdev: no device cdev");
 	}
 	while ((de = readdir(d)))
@@ -627,7 +530,7 @@ static void t_irqs(void)
 	struct msess s;
 	int efd, efd2;
 
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	msess_open(&s, UUID_A);
 	efd = vt_eventfd();
 	efd2 = vt_eventfd();
@@ -696,7 +599,7 @@ static void t_remove_waits(void)
 	pid_t pid;
 	int i;
 
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	msess_open(&s, UUID_A);
 	pid = fork();
 	VT_ASSERT(pid >= 0, "fork");
@@ -733,8 +636,8 @@ static void t_parent_unregister(void)
 {
 	struct msess s;
 
-	create_one(UUID_A);
-	VT_OK(mdev_create(2, UUID_B));
+	ms_create_one(UUID_A);
+	VT_OK(ms_mdev_create(2, UUID_B));
 	msess_open(&s, UUID_A);
 	VT_EXPECT(system("rmmod vfio_mdev_sample 2>/dev/null") != 0,
 		  "rmmod while a device fd is open");
@@ -771,23 +674,17 @@ int main(int argc, char **argv)
 	vt_tap_header();
 	if (argc > 1)
 		vt_bail("usage: vfio_mdev_test (no options, no devices)");
-	if (system("modprobe -q vfio_iommu_type1 2>/dev/null; "
-		   "modprobe -q vfio_mdev_sample 2>/dev/null") == -1)
-		vt_diag("cannot run modprobe");
-	if (access(TYPES, F_OK)) {
-		printf("1..0 # SKIP no %s: vfio_mdev_sample (ours) not loadable on this stack\n",
-		       TYPES);
+	if (!ms_load())
 		return 4;
-	}
 	max_inst = vt_sysfs_read_num(MAX_INST_PARM);
 	if (max_inst < 2) {
 		printf("1..0 # SKIP vfio_mdev_sample max_instances %ld, need 2\n",
 		       max_inst);
 		return 4;
 	}
-	remove_all();
+	ms_remove_all();
 	vt_plan(ARRAY_SIZE(tests));
-	vt_run_tests("mdev", tests, ARRAY_SIZE(tests), remove_all);
-	remove_all();
+	vt_run_tests("mdev", tests, ARRAY_SIZE(tests), ms_remove_all);
+	ms_remove_all();
 	return vt_exit_code();
 }

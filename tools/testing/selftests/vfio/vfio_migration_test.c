@@ -22,11 +22,9 @@
 #include <unistd.h>
 #include <linux/iommufd.h>
 
-#include "vfio_test_lib.h"
-#include "../../../../mdev/samples/mdev_sample_regs.h"
+#include "mdev_sample_lib.h"
 
-#define TYPES		"/sys/class/mdev_bus/vfio_mdev_sample/mdev_supported_types"
-#define MDEVS		"/sys/bus/mdev/devices"
+#define MDEVS		MS_MDEVS
 #define UUID_A		"0b1e2f4c-6d1a-4c59-8e3b-5a7d9c00a001"
 #define UUID_B		"0b1e2f4c-6d1a-4c59-8e3b-5a7d9c00a002"
 
@@ -52,36 +50,6 @@ static const char *const st_name[] = {
 	"PRE_COPY", "PRE_COPY_P2P",
 };
 
-/* ---- mdevs ---- */
-
-static int mdev_create(const char *uuid)
-{
-	char val[64];
-
-	snprintf(val, sizeof(val), "%s\n", uuid);
-	return vt_sysfs_write(TYPES "/vfio_mdev_sample-1/create", val);
-}
-
-static void remove_all(void)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), MDEVS "/%s/remove", UUID_A);
-	if (!access(path, F_OK))
-		vt_sysfs_write(path, "1");
-	snprintf(path, sizeof(path), MDEVS "/%s/remove", UUID_B);
-	if (!access(path, F_OK))
-		vt_sysfs_write(path, "1");
-}
-
-static void create_one(const char *uuid)
-{
-	int ret = mdev_create(uuid);
-
-	if (ret)
-		vt_fatal("create %s: %s", uuid, vt_errname(-ret));
-}
-
 struct msess {
 	int container, group, dev, ifd;
 	uint32_t ioas;
@@ -92,23 +60,8 @@ struct msess {
 /* The group path: container + type1v2, BUF_SIZE mapped at IOVA_BUF. */
 static void open_group(struct msess *s, const char *uuid)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
-
 	memset(s, 0, sizeof(*s));
-	snprintf(path, sizeof(path), MDEVS "/%s/iommu_group", uuid);
-	n = readlink(path, link, sizeof(link) - 1);
-	VT_ASSERT(n > 0, "%s has no iommu_group", uuid);
-	link[n] = '\0';
-	snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(link, '/') + 1);
-	s->container = vt_open_container();
-	s->group = open(path, O_RDWR | O_CLOEXEC);
-	if (s->group < 0)
-		vt_fatal("open %s: %s", path, vt_errname(errno));
-	vt_track(s->group);
-	vt_set_container(s->group, s->container);
-	vt_set_iommu(s->container, VFIO_TYPE1v2_IOMMU);
-	s->dev = vt_get_device(s->group, uuid);
+	s->dev = ms_open_group(uuid, &s->container, &s->group);
 	s->bar0 = vt_region_offset(s->dev, VFIO_PCI_BAR0_REGION_INDEX);
 	s->buf = vt_alloc(BUF_SIZE);
 	VT_OK_FATAL(vt_map(s->container, s->buf, IOVA_BUF, BUF_SIZE,
@@ -166,13 +119,7 @@ static void reg_wr(struct msess *s, unsigned int reg, uint32_t val)
 static uint32_t dma_run(struct msess *s, uint64_t src, uint64_t dst,
 			uint32_t len)
 {
-	reg_wr(s, MSAMPLE_REG_DMA_SRC, (uint32_t)src);
-	reg_wr(s, MSAMPLE_REG_DMA_SRC + 4, src >> 32);
-	reg_wr(s, MSAMPLE_REG_DMA_DST, (uint32_t)dst);
-	reg_wr(s, MSAMPLE_REG_DMA_DST + 4, dst >> 32);
-	reg_wr(s, MSAMPLE_REG_DMA_LEN, len);
-	reg_wr(s, MSAMPLE_REG_DMA_CMD, MSAMPLE_DMA_START);
-	return reg_rd(s, MSAMPLE_REG_DMA_STATUS);
+	return ms_dma_run(s->dev, s->bar0, src, dst, len, 0);
 }
 
 /* ---- features ---- */
@@ -301,7 +248,7 @@ static void t_feature(void)
 	struct vfio_device_feature_migration mig = { 0 };
 	struct msess s;
 
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	open_group(&s, UUID_A);
 	VT_OK(feature(s.dev, VFIO_DEVICE_FEATURE_GET |
 		      VFIO_DEVICE_FEATURE_MIGRATION, &mig, sizeof(mig), 0));
@@ -373,7 +320,7 @@ static void t_arcs(void)
 	struct msess s;
 	int fd;
 
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	open_group(&s, UUID_A);
 	for (from = ST_STOP; from <= ST_PP2P; from++) {
 		for (i = 0; i < ARRAY_SIZE(to_list); i++) {
@@ -468,8 +415,8 @@ static void t_move(void)
 	int fda, fdb;
 	size_t n;
 
-	create_one(UUID_A);
-	create_one(UUID_B);
+	ms_create_one(UUID_A);
+	ms_create_one(UUID_B);
 	open_group(&a, UUID_A);
 	open_cdev(&b, UUID_B);
 	snap(&b, &fresh);
@@ -524,8 +471,8 @@ static void t_precopy(void)
 	size_t n;
 	int fd, fd2;
 
-	create_one(UUID_A);
-	create_one(UUID_B);
+	ms_create_one(UUID_A);
+	ms_create_one(UUID_B);
 	open_group(&a, UUID_A);
 	open_group(&b, UUID_B);
 	reg_wr(&a, MSAMPLE_REG_SCRATCH, 0x11111111);
@@ -605,7 +552,7 @@ static void t_bad_stream(void)
 	size_t n;
 	int fd;
 
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	open_group(&a, UUID_A);
 	reg_wr(&a, MSAMPLE_REG_SCRATCH, 0xabcdef01);
 	n = save_stream(&a, good);
@@ -662,7 +609,7 @@ static void t_bad_input(void)
 	} f;
 	struct msess a;
 
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	open_group(&a, UUID_A);
 	memset(&f, 0, sizeof(f));
 	f.hdr.argsz = sizeof(f);
@@ -708,7 +655,7 @@ static void t_reopen(void)
 	struct msess a;
 	int fd;
 
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	open_group(&a, UUID_A);
 	VT_OK(set_state_fd(a.dev, ST_PRE, &fd));
 	vt_close(a.dev);
@@ -790,7 +737,7 @@ static void t_logging(void)
 	struct msess s;
 	unsigned int i;
 
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	open_group(&s, UUID_A);
 	mem = vt_alloc(LOG_PAGES * VT_PAGE);
 	VT_OK_FATAL(vt_map(s.container, mem, LOG_IOVA, LOG_PAGES * VT_PAGE,
@@ -929,7 +876,7 @@ static void t_debugfs(void)
 			vt_errname(errno));
 	if (access(DEBUGFS "/vfio", F_OK))
 		vt_skip("no " DEBUGFS "/vfio: kernel without CONFIG_DEBUG_FS");
-	create_one(UUID_A);
+	ms_create_one(UUID_A);
 	snprintf(path, sizeof(path), DEBUGFS "/vfio/%s/migration/state",
 		 UUID_A);
 	VT_ASSERT(!access(path, F_OK), "no %s", path);
@@ -969,17 +916,11 @@ int main(int argc, char **argv)
 	vt_tap_header();
 	if (argc > 1)
 		vt_bail("usage: vfio_migration_test (no options, no devices)");
-	if (system("modprobe -q vfio_iommu_type1 2>/dev/null; "
-		   "modprobe -q vfio_mdev_sample 2>/dev/null") == -1)
-		vt_diag("cannot run modprobe");
-	if (access(TYPES, F_OK)) {
-		printf("1..0 # SKIP no %s: vfio_mdev_sample (ours) not loadable on this stack\n",
-		       TYPES);
+	if (!ms_load())
 		return 4;
-	}
-	remove_all();
+	ms_remove_all();
 	vt_plan(ARRAY_SIZE(tests));
-	vt_run_tests("migration", tests, ARRAY_SIZE(tests), remove_all);
-	remove_all();
+	vt_run_tests("migration", tests, ARRAY_SIZE(tests), ms_remove_all);
+	ms_remove_all();
 	return vt_exit_code();
 }
