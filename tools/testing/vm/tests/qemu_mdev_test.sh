@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # vfio-test-timeout: 300
+# vfio-test-vm: iommu debug
 #
 # Real VFIO clients of an mdev (TAP): QEMU assigns a mediated device of
 # the sample parent (mdev/samples/vfio_mdev_sample.ko, register map
