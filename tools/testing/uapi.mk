@@ -14,8 +14,12 @@ UAPI_VFIO := $(firstword \
 
 UAPI_HDR := $(OUTPUT)/include/linux/vfio.h
 
-# Headers shared by the programs under tools/testing (e.g. vfio_cdev_name.h).
-CFLAGS += -I$(abspath $(dir $(lastword $(MAKEFILE_LIST))))/include
+# Headers shared by the programs under tools/testing (e.g. vfio_cdev_name.h):
+# on the include path, and $(TESTING_HDRS) for the includers' prerequisites,
+# so a change to one rebuilds every program.
+TESTING_INC := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))/include
+TESTING_HDRS := $(wildcard $(TESTING_INC)/*.h)
+CFLAGS += -I$(TESTING_INC)
 
 # <linux/iommufd.h> likewise (Debian 12's libc headers have none).
 UAPI_IOMMUFD := $(firstword \

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The name of a PCI device's VFIO cdev, shared by the selftests, the bench
- * and vfio_hold: /sys/bus/pci/devices/BDF/vfio-dev/ holds one entry,
- * vfioN, the name of its node under /dev/vfio/devices/. Included from
+ * The name of a device's VFIO cdev, shared by the selftests, the bench
+ * and vfio_hold: the device's sysfs directory has vfio-dev/ with one
+ * entry, vfioN, the name of its node under /dev/vfio/devices/. Included from
  * tools/testing/include (uapi.mk puts it on the include path).
  */
 #ifndef VFIO_CDEV_NAME_H
@@ -14,15 +14,20 @@
 #include <stdio.h>
 #include <string.h>
 
-/* 0 and the name in @name, or -ENOENT (no cdev) or -errno (no device). */
-static inline int vfio_cdev_name(const char *bdf, char *name, size_t len)
+/*
+ * The cdev name of the device whose sysfs directory is @devdir (a PCI
+ * device, an mdev, ...): 0 and the name in @name, or -ENOENT (no cdev) or
+ * -errno (no device).
+ */
+static inline int vfio_cdev_name_at(const char *devdir, char *name,
+				    size_t len)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX + 16];	/* @devdir may be a PATH_MAX buffer */
 	struct dirent *de;
 	int ret = -ENOENT;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	snprintf(dir, sizeof(dir), "%s/vfio-dev", devdir);
 	d = opendir(dir);
 	if (!d)
 		return -errno;
@@ -35,6 +40,15 @@ static inline int vfio_cdev_name(const char *bdf, char *name, size_t len)
 	}
 	closedir(d);
 	return ret;
+}
+
+/* The same for the PCI device @bdf. */
+static inline int vfio_cdev_name(const char *bdf, char *name, size_t len)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", bdf);
+	return vfio_cdev_name_at(dir, name, len);
 }
 
 #endif /* VFIO_CDEV_NAME_H */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vfio_cdev_name.h"
 #include "vfio_test_lib.h"
 #include "../../../../mdev/samples/mdev_sample_regs.h"
 
@@ -128,6 +129,22 @@ static inline int ms_open_group(const char *uuid, int *container, int *group)
 	vt_set_container(*group, *container);
 	vt_set_iommu(*container, VFIO_TYPE1v2_IOMMU);
 	return vt_get_device(*group, uuid);
+}
+
+/* The mdev's cdev, opened (skips without one); binding is the caller's. */
+static inline int ms_open_cdev(const char *uuid)
+{
+	char path[PATH_MAX], name[NAME_MAX + 1];
+	int fd;
+
+	snprintf(path, sizeof(path), MS_MDEVS "/%s", uuid);
+	if (vfio_cdev_name_at(path, name, sizeof(name)))
+		vt_skip("no vfio-dev/ for the mdev: no device cdev");
+	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		vt_fatal("open %s: %s", path, vt_errname(errno));
+	return vt_track(fd);
 }
 
 /* Run one copy (BAR0 at @bar0); returns DMA_STATUS (0 or a positive errno). */

@@ -465,32 +465,16 @@ static void t_dma_type1(void)
 static void t_dma_iommufd(void)
 {
 	uint8_t *src, *dst;
-	char path[PATH_MAX], name[64] = "";
-	struct dirent *de;
 	uint32_t ioas, pt;
 	struct msess s;
-	DIR *d;
 	int ifd;
 
 	if (access("/dev/iommu", F_OK))
 		vt_skip("no /dev/iommu");
 	ms_create_one(UUID_A);
-	d = opendir(MDEVS "/" UUID_A "/vfio-dev");
-	if (!d) {
-		ms_remove_all();
-		vt_skip("no vfio-dev/ for the mdev: no device cdev");
-	}
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "vfio", 4))
-			snprintf(name, sizeof(name), "%s", de->d_name);
-	closedir(d);
-	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", name);
-
+	/* A skip leaves the mdev to ms_remove_all(), run after each test. */
 	memset(&s, 0, sizeof(s));
-	s.dev = open(path, O_RDWR | O_CLOEXEC);
-	if (s.dev < 0)
-		vt_fatal("open %s: %s", path, vt_errname(errno));
-	vt_track(s.dev);
+	s.dev = ms_open_cdev(UUID_A);
 	ifd = vt_open_iommufd();
 	VT_OK_FATAL(vt_bind_iommufd(s.dev, ifd, NULL));
 	ioas = vt_ioas_alloc(ifd);

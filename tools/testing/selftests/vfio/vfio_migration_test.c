@@ -71,27 +71,12 @@ static void open_group(struct msess *s, const char *uuid)
 /* The cdev path: BIND_IOMMUFD, an IOAS with BUF_SIZE at IOVA_BUF. */
 static void open_cdev(struct msess *s, const char *uuid)
 {
-	char path[PATH_MAX], name[64] = "";
-	struct dirent *de;
 	uint32_t pt;
-	DIR *d;
 
 	memset(s, 0, sizeof(*s));
 	if (access("/dev/iommu", F_OK))
 		vt_skip("no /dev/iommu");
-	snprintf(path, sizeof(path), MDEVS "/%s/vfio-dev", uuid);
-	d = opendir(path);
-	if (!d)
-		vt_skip("no vfio-dev/ for the mdev: no device cdev");
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "vfio", 4))
-			snprintf(name, sizeof(name), "%s", de->d_name);
-	closedir(d);
-	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", name);
-	s->dev = open(path, O_RDWR | O_CLOEXEC);
-	if (s->dev < 0)
-		vt_fatal("open %s: %s", path, vt_errname(errno));
-	vt_track(s->dev);
+	s->dev = ms_open_cdev(uuid);
 	s->ifd = vt_open_iommufd();
 	VT_OK_FATAL(vt_bind_iommufd(s->dev, s->ifd, NULL));
 	s->ioas = vt_ioas_alloc(s->ifd);
