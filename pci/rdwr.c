@@ -209,8 +209,12 @@ ssize_t vfio_pci_core_do_io_rw(struct vfio_pci_core_device *vdev,
 		} else {
 			if (pos < x_start)
 				avail = min_t(size_t, avail, x_start - pos);
+			/*
+			 * Widths are powers of two: a mask tests alignment
+			 * (a signed 64-bit '%' is a division, slow in TCG).
+			 */
 			for (width = max_width; width > 1; width /= 2)
-				if (avail >= width && !(pos % width))
+				if (avail >= width && !(pos & (width - 1)))
 					break;
 			ret = io_xfer_width(vdev, test_mem, io + pos,
 					    buf + done, width, iswrite);
