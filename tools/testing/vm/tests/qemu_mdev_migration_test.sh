@@ -288,7 +288,9 @@ start() {
 	local label=$1 log=$2 u=$3 t=$SECONDS
 	shift 3
 	qt_machine "vfio-pci,sysfsdev=$MDEVS/$u,addr=$SLOT,id=ms0,enable-migration=on"
-	qemu_args+=("$@")
+	# The device-state arcs QEMU makes, traced to a file of their own.
+	TRACE=${log%.log}-trace.log
+	qemu_args+=("$@" -trace "vfio_migration_set_device_state" -D "$TRACE")
 	qmp_args || { nok "$label: QMP FIFOs"; return 1; }
 	QT_LOG=$log
 	note "$label: qemu-system-x86_64 ${qemu_args[*]} -qtest stdio"
@@ -298,6 +300,20 @@ start() {
 		return 1
 	fi
 	ok "$label: QEMU 10 started, QMP answers ($((SECONDS - t)) s)"
+}
+
+# arcs TRACE: the device states QEMU set, in order, space separated.
+arcs() {
+	awk '/vfio_migration_set_device_state/ { printf "%s%s", s, $NF; s = " " }' "$1"
+}
+
+# like STRING PATTERN: STRING matches the glob PATTERN.
+like() {
+	# shellcheck disable=SC2254 # a glob on purpose
+	case $1 in
+	$2) return 0 ;;
+	esac
+	return 1
 }
 
 # stop LABEL: SIGTERM, status 0, clean log.
@@ -311,7 +327,7 @@ stop() {
 }
 
 # ------------------------------------------------------------ the test
-PLAN=22
+PLAN=25
 echo "1..$PLAN"
 t_start=$SECONDS
 note "$(qemu-system-x86_64 --version | head -n 1); VFIO stack: ${VFIO_STACK:-?}"
@@ -385,10 +401,21 @@ check "$src: A holds the state set" test "$state_a" = "$want" ||
 t=$SECONDS
 rc=1
 qmp migrate "{\"uri\": \"file:$MIG\"}" && qmp_wait_mig 60 && rc=0
-check "$src: migrate file:$MIG: ${MIG_STATUS:-?} ($((SECONDS - t)) s, $(stat -c %s "$MIG" 2>/dev/null) bytes)" \
-	test $rc = 0 -a -s "$MIG" || { qt_dump; finish; }
+vfio_bytes=$(sed -n 's/.*"vfio": *{ *"transferred": *\([0-9]*\).*/\1/p' <<< "$QMP_REPLY")
+check "$src: migrate file:$MIG: ${MIG_STATUS:-?} ($((SECONDS - t)) s, $(stat -c %s "$MIG" 2>/dev/null) bytes, vfio ${vfio_bytes:-?} bytes)" \
+	test $rc = 0 -a -s "$MIG" -a "${vfio_bytes:-0}" -gt 0 || { qt_dump; finish; }
+# With -S the device was RUNNING: QEMU's save went through PRE_COPY.
+a=$(arcs "$TRACE")
+check "$src: device states QEMU set: $a (STOP_COPY, then STOP)" \
+	like " $a" "* STOP_COPY STOP"
 run_state
 check "$src: run state after the migration: $ST" test "$ST" = postmigrate
+# A stays stopped: its engine refuses a copy (EBUSY), DMA_COUNT stays.
+rc=1
+ms_dma $SRC $DST_RW 64 $DMA_START && c0=$QT_VAL && bar_rd $R_DMA_COUNT &&
+	[ "$c0" = 16 ] && [ "$QT_VAL" = 2 ] && rc=0
+check "$src: A is stopped after the migration: a DMA command gets STATUS ${c0:-?} (EBUSY), DMA_COUNT ${QT_VAL:-?}" \
+	test $rc = 0
 stop "$src"
 
 # ------------------------------------------------------------ destination
@@ -406,6 +433,9 @@ dev_state && note "B before cont: $STATE"
 ST='?'
 qmp cont && run_state
 check "$dst: cont: run state $ST" test "$ST" = running || { qt_dump; finish; }
+a=$(arcs "$TRACE")
+check "$dst: device states QEMU set: $a (RESUMING, then RUNNING at cont)" \
+	like " $a " " RESUMING *RUNNING "
 
 dev_state || { nok "$dst: device state read"; qt_dump; finish; }
 state_b=$STATE
