@@ -43,11 +43,7 @@ trap 'exit 1' TERM INT
 
 skip_all() { echo "1..0 # SKIP $*"; exit 4; }
 
-root=${VFIO_QEMU_ROOT:-}
-[ -n "$root" ] ||
-	root=$(sh "$VFIO_SRC/tools/testing/vm/qemu10.sh" --print 2>/dev/null |
-		tail -n 1)
-[ -n "$root" ] && [ -x "$root/usr/bin/qemu-system-x86_64" ] ||
+root=$(qt_qemu10_root) ||
 	skip_all "no QEMU 10 (tools/testing/vm/qemu10.sh has not fetched it)"
 [ -e /dev/iommu ] || modprobe -q iommufd 2>/dev/null
 [ -e /dev/iommu ] ||

@@ -61,34 +61,12 @@ skip_all() { echo "1..0 # SKIP $*"; exit 4; }
 [ "${VFIO_STACK:-ours}" != intree ] ||
 	skip_all "vfio_mdev_sample is ours: the in-tree stack has no sample parent"
 
-q10root=${VFIO_QEMU_ROOT:-}
-[ -n "$q10root" ] ||
-	q10root=$(sh "$VFIO_SRC/tools/testing/vm/qemu10.sh" --print 2>/dev/null |
-		tail -n 1)
-[ -n "$q10root" ] && [ -x "$q10root/usr/bin/qemu-system-x86_64" ] ||
+q10root=$(qt_qemu10_root) ||
 	skip_all "no QEMU 10 (qemu10.sh has not fetched it)"
 
-# The register map, from the header the module is built with.
-REGS=$VFIO_SRC/mdev/samples/mdev_sample_regs.h
-msdef() {
-	awk -v n="$1" '$1 == "#define" && $2 == n { print $3; f = 1 }
-		END { exit !f }' "$REGS" ||
-		{ echo "no $1 in $REGS" >&2; echo 0; }
-}
-MS_ID=$(($(msdef MSAMPLE_DEVICE) << 16 | $(msdef MSAMPLE_VENDOR)))
-MS_MSI_CAP=$(($(msdef MSAMPLE_MSI_CAP)))
-R_SCRATCH=$(($(msdef MSAMPLE_REG_SCRATCH)))
-R_IRQ_STATUS=$(($(msdef MSAMPLE_REG_IRQ_STATUS)))
-R_IRQ_RAISE=$(($(msdef MSAMPLE_REG_IRQ_RAISE)))
-R_IRQ_ACK=$(($(msdef MSAMPLE_REG_IRQ_ACK)))
-R_DMA_SRC=$(($(msdef MSAMPLE_REG_DMA_SRC)))
-R_DMA_DST=$(($(msdef MSAMPLE_REG_DMA_DST)))
-R_DMA_LEN=$(($(msdef MSAMPLE_REG_DMA_LEN)))
-R_DMA_CMD=$(($(msdef MSAMPLE_REG_DMA_CMD)))
-R_DMA_STATUS=$(($(msdef MSAMPLE_REG_DMA_STATUS)))
-R_DMA_COUNT=$(($(msdef MSAMPLE_REG_DMA_COUNT)))
-DMA_START=$(($(msdef MSAMPLE_DMA_START)))
-DMA_PIN=$(($(msdef MSAMPLE_DMA_PIN)))
+# The register map (MS_*, R_*, DMA_*, IRQ_*).
+# shellcheck source=tools/testing/vm/tests/qemu/mdev-sample.sh
+. "$(dirname "$0")/qemu/mdev-sample.sh"
 
 # The nested machine (as qemu_mdev_test.sh): the mdev in slot 4, BAR0
 # below the IOAPIC, buffers and the MSI message in its RAM (IOVA = its
@@ -123,14 +101,7 @@ QMP_OUT=
 QMP_REPLY=
 
 # QEMU 10 with its firmware and modules (exec: the coproc pid is QEMU's).
-mkdir -p "$tmp/q10"
-cat > "$tmp/q10/qemu-system-x86_64" <<EOF
-#!/bin/sh
-QEMU_MODULE_DIR=$q10root/usr/lib/x86_64-linux-gnu/qemu \\
-	exec "$q10root/usr/bin/qemu-system-x86_64" \\
-	-L "$q10root/usr/share/qemu" -L /usr/share/qemu "\$@"
-EOF
-chmod +x "$tmp/q10/qemu-system-x86_64"
+qt_qemu10_wrapper "$q10root" "$tmp/q10"
 PATH=$tmp/q10:$PATH
 
 qmp_close() {

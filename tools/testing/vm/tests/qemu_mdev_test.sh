@@ -61,33 +61,9 @@ skip_all() { echo "1..0 # SKIP $*"; exit 4; }
 command -v qemu-system-x86_64 > /dev/null ||
 	skip_all "qemu-system-x86_64 is not installed"
 
-# The register map, from the header the module is built with.
-REGS=$VFIO_SRC/mdev/samples/mdev_sample_regs.h
-msdef() {
-	awk -v n="$1" '$1 == "#define" && $2 == n { print $3; f = 1 }
-		END { exit !f }' "$REGS" ||
-		{ echo "no $1 in $REGS" >&2; echo 0; }
-}
-MS_ID=$(($(msdef MSAMPLE_DEVICE) << 16 | $(msdef MSAMPLE_VENDOR)))
-MS_CLASS=$(($(msdef MSAMPLE_CLASS)))
-MS_BAR_SIZE=$(($(msdef MSAMPLE_BAR0_SIZE)))
-MS_MSI_CAP=$(($(msdef MSAMPLE_MSI_CAP)))
-R_IDENT=$(($(msdef MSAMPLE_REG_IDENT)))
-R_SCRATCH=$(($(msdef MSAMPLE_REG_SCRATCH)))
-R_IRQ_STATUS=$(($(msdef MSAMPLE_REG_IRQ_STATUS)))
-R_IRQ_RAISE=$(($(msdef MSAMPLE_REG_IRQ_RAISE)))
-R_IRQ_ACK=$(($(msdef MSAMPLE_REG_IRQ_ACK)))
-R_DMA_SRC=$(($(msdef MSAMPLE_REG_DMA_SRC)))
-R_DMA_DST=$(($(msdef MSAMPLE_REG_DMA_DST)))
-R_DMA_LEN=$(($(msdef MSAMPLE_REG_DMA_LEN)))
-R_DMA_CMD=$(($(msdef MSAMPLE_REG_DMA_CMD)))
-R_DMA_STATUS=$(($(msdef MSAMPLE_REG_DMA_STATUS)))
-R_DMA_COUNT=$(($(msdef MSAMPLE_REG_DMA_COUNT)))
-MS_IDENT=$(($(msdef MSAMPLE_IDENT)))
-DMA_START=$(($(msdef MSAMPLE_DMA_START)))
-DMA_PIN=$(($(msdef MSAMPLE_DMA_PIN)))
-DMA_IRQ=$(($(msdef MSAMPLE_DMA_IRQ)))
-IRQ_DMA=$(($(msdef MSAMPLE_IRQ_DMA)))
+# The register map (MS_*, R_*, DMA_*, IRQ_*).
+# shellcheck source=tools/testing/vm/tests/qemu/mdev-sample.sh
+. "$(dirname "$0")/qemu/mdev-sample.sh"
 
 # The nested machine: the mdev in slot 4 of bus 0, BAR0 below the IOAPIC,
 # DMA buffers and MSI messages in its 256 MiB of RAM (IOVA = its
@@ -142,21 +118,10 @@ fi
 
 # QEMU 10: a wrapper that runs it with its firmware and modules (keeps
 # the pid: exec). Skipped when not cached.
-q10root=${VFIO_QEMU_ROOT:-}
-[ -n "$q10root" ] ||
-	q10root=$(sh "$VFIO_SRC/tools/testing/vm/qemu10.sh" --print 2>/dev/null |
-		tail -n 1)
 q10=
-if [ -n "$q10root" ] && [ -x "$q10root/usr/bin/qemu-system-x86_64" ]; then
+if q10root=$(qt_qemu10_root); then
 	q10=$tmp/q10
-	mkdir -p "$q10"
-	cat > "$q10/qemu-system-x86_64" <<-EOF
-	#!/bin/sh
-	QEMU_MODULE_DIR=$q10root/usr/lib/x86_64-linux-gnu/qemu \\
-		exec "$q10root/usr/bin/qemu-system-x86_64" \\
-		-L "$q10root/usr/share/qemu" -L /usr/share/qemu "\$@"
-	EOF
-	chmod +x "$q10/qemu-system-x86_64"
+	qt_qemu10_wrapper "$q10root" "$q10"
 	note "$("$q10/qemu-system-x86_64" --version | head -n 1)"
 fi
 [ -e /dev/iommu ] || modprobe -q iommufd 2>/dev/null

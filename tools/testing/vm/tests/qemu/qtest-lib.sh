@@ -44,6 +44,11 @@
 #   qt_vfio_irqs KIND BDF    host /proc/interrupts count of BDF's
 #                            vfio-KIND line(s) (intx, msi, msix)
 #   qt_edu_* and EDU_*       edu in the nested machine (section below)
+#   qt_qemu10_root           where QEMU 10 is unpacked ($VFIO_QEMU_ROOT, or
+#                            qemu10.sh's cache), printed; status 1 if none
+#   qt_qemu10_wrapper ROOT DIR  DIR/qemu-system-x86_64 runs ROOT's QEMU
+#                            with its firmware and modules (exec: its pid
+#                            is QEMU's), for PATH
 #
 # Every helper prints "qtest: ..." to stderr and returns 1 on failure.
 # QT_TIMEOUT (default 60) bounds the wait for one reply: QEMU runs under
@@ -332,6 +337,30 @@ qt_edu_dma() {
 		qt_wr32 $((EDU_BAR + 0x90)) $EDU_LEN &&
 		qt_wr32 $((EDU_BAR + 0x98)) "$3" &&
 		qt_poll32 $((EDU_BAR + 0x98)) 1 0 20
+}
+
+# ---- QEMU 10 (qemu10.sh's copy, unpacked beside Debian's 7.2) -----------
+
+qt_qemu10_root() {
+	local root=${VFIO_QEMU_ROOT:-}
+
+	[ -n "$root" ] ||
+		root=$(sh "$VFIO_SRC/tools/testing/vm/qemu10.sh" --print \
+			2> /dev/null | tail -n 1)
+	[ -n "$root" ] && [ -x "$root/usr/bin/qemu-system-x86_64" ] ||
+		return 1
+	echo "$root"
+}
+
+qt_qemu10_wrapper() { # ROOT DIR
+	mkdir -p "$2" || return 1
+	cat > "$2/qemu-system-x86_64" <<-EOF
+	#!/bin/sh
+	QEMU_MODULE_DIR=$1/usr/lib/x86_64-linux-gnu/qemu \\
+		exec "$1/usr/bin/qemu-system-x86_64" \\
+		-L "$1/usr/share/qemu" -L /usr/share/qemu "\$@"
+	EOF
+	chmod +x "$2/qemu-system-x86_64"
 }
 
 # ---- TAP scaffolding shared by the qemu_*_test.sh tests ----------------

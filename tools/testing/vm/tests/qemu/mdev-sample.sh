@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # MS_*, R_*, DMA_*, IRQ_*: for the caller
+#
+# The sample mdev's register map (mdev/samples/mdev_sample_regs.h, the
+# header the module is built with) as shell values, for the tests where
+# QEMU drives a sample mdev (qemu_mdev_test.sh,
+# qemu_mdev_migration_test.sh). Source it after qtest-lib.sh.
+
+MS_REGS=$VFIO_SRC/mdev/samples/mdev_sample_regs.h
+
+# The value of "#define NAME VALUE" in the header; 0 and a message if
+# the header has no NAME.
+msdef() {
+	awk -v n="$1" '$1 == "#define" && $2 == n { print $3; f = 1 }
+		END { exit !f }' "$MS_REGS" ||
+		{ echo "no $1 in $MS_REGS" >&2; echo 0; }
+}
+
+MS_ID=$(($(msdef MSAMPLE_DEVICE) << 16 | $(msdef MSAMPLE_VENDOR)))
+MS_CLASS=$(($(msdef MSAMPLE_CLASS)))
+MS_BAR_SIZE=$(($(msdef MSAMPLE_BAR0_SIZE)))
+MS_MSI_CAP=$(($(msdef MSAMPLE_MSI_CAP)))
+MS_IDENT=$(($(msdef MSAMPLE_IDENT)))
+R_IDENT=$(($(msdef MSAMPLE_REG_IDENT)))
+R_SCRATCH=$(($(msdef MSAMPLE_REG_SCRATCH)))
+R_IRQ_STATUS=$(($(msdef MSAMPLE_REG_IRQ_STATUS)))
+R_IRQ_RAISE=$(($(msdef MSAMPLE_REG_IRQ_RAISE)))
+R_IRQ_ACK=$(($(msdef MSAMPLE_REG_IRQ_ACK)))
+R_DMA_SRC=$(($(msdef MSAMPLE_REG_DMA_SRC)))
+R_DMA_DST=$(($(msdef MSAMPLE_REG_DMA_DST)))
+R_DMA_LEN=$(($(msdef MSAMPLE_REG_DMA_LEN)))
+R_DMA_CMD=$(($(msdef MSAMPLE_REG_DMA_CMD)))
+R_DMA_STATUS=$(($(msdef MSAMPLE_REG_DMA_STATUS)))
+R_DMA_COUNT=$(($(msdef MSAMPLE_REG_DMA_COUNT)))
+DMA_START=$(($(msdef MSAMPLE_DMA_START)))
+DMA_PIN=$(($(msdef MSAMPLE_DMA_PIN)))
+DMA_IRQ=$(($(msdef MSAMPLE_DMA_IRQ)))
+IRQ_DMA=$(($(msdef MSAMPLE_IRQ_DMA)))
