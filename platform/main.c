@@ -90,6 +90,12 @@ static int vfp_do_reset(struct vfio_platform_device *vdev)
 	if (vdev->acpihid) {
 		st = acpi_evaluate_object(ACPI_HANDLE(vdev->device), "_RST",
 					  NULL, NULL);
+		/*
+		 * No _RST (reset_required=0) fails quietly, as upstream: it
+		 * is not news at every open and close.
+		 */
+		if (st == AE_NOT_FOUND)
+			return -EINVAL;
 		if (ACPI_FAILURE(st)) {
 			dev_warn(vdev->device, "_RST failed: %s\n",
 				 acpi_format_exception(st));

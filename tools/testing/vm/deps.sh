@@ -12,6 +12,9 @@
 #   - what building the debug kernel needs (tools/testing/kernel/build.sh):
 #     ccache, libssl-dev, zstd (Debian's config compresses the image with
 #     it), rsync; bc, flex, bison, libelf-dev, cpio are above
+#   - iasl (acpica-tools): vm.sh compiles the test VM's SSDT with it
+#     (tools/testing/vm/acpi/; without it the VM boots without those
+#     ACPI devices and their tests skip)
 #   - QEMU 10 for the sriov VM flavour (qemu10.sh: a ~13 MB download,
 #     cached; optional: without it check.sh skips that VM)
 
@@ -20,7 +23,7 @@ set -eu
 PKGS="linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 qemu-system-x86 busybox-static build-essential libc6-dev sparse dkms
 driverctl pciutils kmod cpio bc flex bison libelf-dev xz-utils perl git
-iproute2 dpdk-dev ccache libssl-dev zstd rsync"
+iproute2 dpdk-dev ccache libssl-dev zstd rsync acpica-tools"
 
 say() { echo "deps: $*"; }
 

@@ -200,6 +200,28 @@ if initramfs_stale; then
 	log "building initramfs for $kver"
 	build_initramfs || { log "initramfs build failed"; exit 125; }
 fi
+
+# The test SSDT (acpi/vfio-test-ssdt.asl: ACPI devices VFIO0001 and
+# VFIO0002 for vfio_platform_test), compiled with iasl (acpica-tools)
+# when missing or older than its source. Without iasl the VM boots
+# without it and those tests skip.
+ssdt_src=$VM_DIR/acpi/vfio-test-ssdt.asl
+ssdt=$BUILD/vm/acpi/vfio-test-ssdt.aml
+if [ ! -s "$ssdt" ] || [ "$ssdt_src" -nt "$ssdt" ]; then
+	if command -v iasl > /dev/null; then
+		mkdir -p "${ssdt%/*}"
+		# -p takes the output name without its extension.
+		tmp=${ssdt%/*}/tmp-$$
+		if iasl -vs -p "$tmp" "$ssdt_src" > "$ssdt.log" 2>&1 &&
+		   [ -s "$tmp.aml" ]; then
+			mv "$tmp.aml" "$ssdt"
+		else
+			log "iasl failed on $ssdt_src (see $ssdt.log)"
+		fi
+	else
+		log "no iasl (apt-get install acpica-tools): no test SSDT"
+	fi
+fi
 [ $only_initramfs != 0 ] && { echo "$initramfs"; exit 0; }
 
 # ---------------------------------------------------------------------------
@@ -335,6 +357,11 @@ qemu+=(
 # moves; the edu pair's bus (0x16) becomes 07. The PF is 0000:06:00.0;
 # its VFs (sriov_numvfs) land on the same bus (82576: first VF offset
 # 0x80, stride 2: 06:10.0, 06:10.2, ...).
+# The ACPI devices of the test SSDT (see above), when it was built.
+case $ssdt in
+*,*) log "no test SSDT: QEMU cannot take the path '$ssdt' (comma)" ;;
+*) [ -s "$ssdt" ] && qemu+=(-acpitable "file=$ssdt") ;;
+esac
 if [ $sriov = 1 ]; then
 	# shellcheck disable=SC2054 # commas are QEMU's
 	qemu+=(

@@ -150,8 +150,9 @@ run() {
 	run mdev vfio_mdev_test
 	# migration v2 on two sample mdevs (the same skip)
 	run migration vfio_migration_test
-	# no device: vfio_platform_testdev's platform device, in noiommu
-	# mode (skips without vfio's noiommu parameter: the in-tree stack)
+	# no device: vfio_platform_testdev's platform device and the test
+	# VM's ACPI devices (VFIO0001:00, VFIO0002:00), in noiommu mode
+	# (skips without vfio's noiommu parameter: the in-tree stack)
 	run platform vfio_platform_test
 }
 

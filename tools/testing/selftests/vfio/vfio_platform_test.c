@@ -20,9 +20,18 @@
  * ENOENT unless vfio-platform is loaded with reset_required=0), unbind
  * waiting for the user, and bad input with upstream 6.12's errnos.
  *
+ * Then the ACPI identity, on the two devices of the test VM's SSDT
+ * (tools/testing/vm/acpi/vfio-test-ssdt.asl): VFIO0001:00 (IO ports, a
+ * _RST counting its calls) and VFIO0002:00 (IO ports, no _RST). The IO
+ * port region is listed with flags 0 and refuses read/write/mmap
+ * (EINVAL), _RST runs once per open, RESET and last close, and without
+ * _RST reset_required decides as for the test device. Those cases skip
+ * when the VM has no SSDT.
+ *
  * Skips where vfio has no noiommu parameter (Debian's in-tree vfio) or
  * the test device cannot load (no vfio-platform, no QEMU VGA). Leaves
- * the parameter as it found it and vfio_platform_testdev unloaded.
+ * the parameter as it found it, vfio_platform_testdev unloaded and the
+ * ACPI devices unbound with driver_override cleared.
  *
  *   vfio_platform_test          no options
  */
@@ -556,6 +565,250 @@ static void t_reset_required(void)
 	VT_EXPECT_EQ(bind_vfp(), 0);
 }
 
+/*
+ * ---- ACPI devices (the test VM's SSDT, tools/testing/vm/acpi/) ----
+ *
+ * VFIO0001:00 has one IO port range and a _RST that counts its calls
+ * (read back through _HRV: the "hrv" attribute evaluates it on each
+ * read); VFIO0002:00 has an IO port range and no _RST. No driver claims
+ * either: each test binds what it uses and gives it back (release_acpi).
+ */
+#define ACPI_RST	"VFIO0001:00"
+#define ACPI_NORST	"VFIO0002:00"
+#define ACPI_RST_PORTS	0x10		/* the SSDT's _CRS sizes */
+#define ACPI_NORST_PORTS 0x8
+#define PDEVS		"/sys/bus/platform/devices/"
+#define ACPI_RST_COUNT	"/sys/bus/acpi/devices/" ACPI_RST "/hrv"
+
+static void need_acpi(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), PDEVS "%s", name);
+	if (access(path, F_OK))
+		vt_skip("no platform device %s: the VM runs without the test SSDT (vm.sh builds it with iasl, Debian package acpica-tools)",
+			name);
+}
+
+/* The driver bound to platform device @name: 0, or -ENOENT if none. */
+static int acpi_driver(const char *name, char *drv, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), PDEVS "%s/driver", name);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = 0;
+	base = strrchr(link, '/');
+	snprintf(drv, len, "%s", base ? base + 1 : link);
+	return 0;
+}
+
+static int bind_acpi(const char *name)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	snprintf(path, sizeof(path), PDEVS "%s/driver_override", name);
+	ret = vt_sysfs_write(path, "vfio-platform");
+	if (ret)
+		return ret;
+	return vt_sysfs_write(DRV "/bind", name);
+}
+
+/* Unbound from vfio-platform, driver_override cleared (as at boot). */
+static void release_acpi(const char *name)
+{
+	char path[PATH_MAX], drv[64];
+
+	snprintf(path, sizeof(path), PDEVS "%s", name);
+	if (access(path, F_OK))
+		return;
+	if (!acpi_driver(name, drv, sizeof(drv)) && !strcmp(drv, "vfio-platform"))
+		vt_sysfs_write(DRV "/unbind", name);
+	snprintf(path, sizeof(path), PDEVS "%s/driver_override", name);
+	vt_sysfs_write(path, "\n");
+}
+
+static int a_container = -1, a_group = -1;
+
+/* Own container and noiommu group of @name (bound), then its device fd. */
+static int open_acpi(const char *name)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	const char *base;
+	ssize_t n;
+	int dev;
+
+	snprintf(path, sizeof(path), PDEVS "%s/iommu_group", name);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		vt_fatal("%s: %s", path, vt_errname(errno));
+	link[n] = 0;
+	base = strrchr(link, '/');
+	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%s", base ? base + 1 : link);
+	a_container = vt_open_container();
+	a_group = open(path, O_RDWR | O_CLOEXEC);
+	if (a_group < 0)
+		vt_fatal("open %s: %s", path, vt_errname(errno));
+	vt_track(a_group);
+	vt_set_container(a_group, a_container);
+	vt_set_iommu(a_container, VFIO_NOIOMMU_IOMMU);
+	dev = ioctl(a_group, VFIO_GROUP_GET_DEVICE_FD, name);
+	if (dev < 0)
+		vt_fatal("VFIO_GROUP_GET_DEVICE_FD(%s): %s", name,
+			 vt_errname(errno));
+	return vt_track(dev);
+}
+
+static void close_acpi(int dev)
+{
+	vt_close(dev);
+	vt_close(a_group);
+	vt_close(a_container);
+	a_group = a_container = -1;
+}
+
+static long acpi_resets(void)
+{
+	return vt_sysfs_read_num(ACPI_RST_COUNT);
+}
+
+/* Nothing claims the SSDT's devices; vfio-platform takes them on request. */
+static void t_acpi_bind(void)
+{
+	char drv[64];
+
+	need_acpi(ACPI_RST);
+	need_acpi(ACPI_NORST);
+	VT_EXPECT_EQ(acpi_driver(ACPI_RST, drv, sizeof(drv)), -ENOENT);
+	VT_EXPECT_EQ(acpi_driver(ACPI_NORST, drv, sizeof(drv)), -ENOENT);
+	VT_EXPECT(acpi_resets() >= 0, "no %s", ACPI_RST_COUNT);
+	VT_EXPECT_EQ(bind_acpi(ACPI_RST), 0);
+	VT_EXPECT(!acpi_driver(ACPI_RST, drv, sizeof(drv)) &&
+		  !strcmp(drv, "vfio-platform"), "%s not bound", ACPI_RST);
+	VT_EXPECT(access(PDEVS ACPI_RST "/iommu_group", F_OK) == 0,
+		  "no iommu_group");
+	release_acpi(ACPI_RST);
+	VT_EXPECT_EQ(acpi_driver(ACPI_RST, drv, sizeof(drv)), -ENOENT);
+	VT_EXPECT(vt_sysfs_read(PDEVS ACPI_RST "/driver_override", drv,
+				sizeof(drv)) >= 0 && !strncmp(drv, "(null)", 6),
+		  "driver_override left: %s", drv);
+}
+
+/* GET_INFO and the IO port region: listed, no access (as upstream). */
+static void t_acpi_pio_region(void)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	const uint64_t r0 = REGION_OFF(0);
+	struct vfio_region_info ri;
+	uint8_t buf[4] = { 0 };
+	int dev;
+
+	need_acpi(ACPI_RST);
+	VT_ASSERT(bind_acpi(ACPI_RST) == 0, "bind %s", ACPI_RST);
+	dev = open_acpi(ACPI_RST);
+	VT_OK(ioctl(dev, VFIO_DEVICE_GET_INFO, &info));
+	VT_EXPECT_EQ(info.flags, VFIO_DEVICE_FLAGS_PLATFORM |
+		     VFIO_DEVICE_FLAGS_RESET);
+	VT_EXPECT_EQ(info.num_regions, 1);
+	VT_EXPECT_EQ(info.num_irqs, 0);
+	VT_OK(vt_region_info(dev, 0, &ri));
+	VT_EXPECT_EQ(ri.offset, r0);
+	VT_EXPECT_EQ(ri.size, ACPI_RST_PORTS);
+	VT_EXPECT_EQ(ri.flags, 0);
+	VT_EXPECT_EQ(vt_region_info(dev, 1, &ri), -EINVAL);
+	VT_ERRNO(pread(dev, buf, 1, r0), EINVAL);
+	VT_ERRNO(pread(dev, buf, 4, r0), EINVAL);
+	VT_ERRNO(pwrite(dev, buf, 1, r0), EINVAL);
+	VT_ERRNO(pwrite(dev, buf, 4, r0 + 4), EINVAL);
+	VT_EXPECT(mmap(NULL, VT_PAGE, PROT_READ, MAP_SHARED, dev, r0) ==
+		  MAP_FAILED && errno == EINVAL, "mmap PIO: %s",
+		  vt_errname(errno));
+	VT_EXPECT(mmap(NULL, VT_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, dev,
+		       r0) == MAP_FAILED && errno == EINVAL,
+		  "mmap PIO rw: %s", vt_errname(errno));
+	VT_EXPECT(mmap(NULL, VT_PAGE, PROT_READ, MAP_SHARED, dev,
+		       REGION_OFF(1)) == MAP_FAILED && errno == EINVAL,
+		  "mmap no region: %s", vt_errname(errno));
+	close_acpi(dev);
+}
+
+/* _RST runs once per open, VFIO_DEVICE_RESET and last close. */
+static void t_acpi_reset(void)
+{
+	long before;
+	int dev, i;
+
+	need_acpi(ACPI_RST);
+	VT_ASSERT(bind_acpi(ACPI_RST) == 0, "bind %s", ACPI_RST);
+	before = acpi_resets();
+	VT_ASSERT(before >= 0, "%s: %s", ACPI_RST_COUNT, vt_errname(-before));
+	dev = open_acpi(ACPI_RST);
+	VT_EXPECT_EQ(acpi_resets(), before + 1);	/* open resets */
+	for (i = 1; i <= 3; i++) {
+		VT_OK(ioctl(dev, VFIO_DEVICE_RESET));
+		VT_EXPECT_EQ(acpi_resets(), before + 1 + i);
+	}
+	close_acpi(dev);
+	VT_EXPECT_EQ(acpi_resets(), before + 5);	/* last close resets */
+}
+
+/*
+ * No _RST: reset_required=1 refuses the device (probe ENOENT, as
+ * upstream's vfio_platform_get_reset); reset_required=0 takes it without
+ * RESET, and VFIO_DEVICE_RESET fails with EINVAL (_RST not found).
+ * Reloads vfio-platform, so the test device is reloaded with it.
+ */
+static void t_acpi_no_rst(void)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_region_info ri;
+	char drv[64];
+	long before;
+	int dev;
+
+	need_acpi(ACPI_NORST);
+	VT_EXPECT_EQ(bind_acpi(ACPI_NORST), -ENOENT);
+	VT_EXPECT_EQ(acpi_driver(ACPI_NORST, drv, sizeof(drv)), -ENOENT);
+	release_acpi(ACPI_NORST);
+
+	VT_ASSERT(load("", "reset_required=0") == 0, "modprobe reset_required=0");
+	VT_EXPECT_EQ(bind_acpi(ACPI_NORST), 0);
+	dev = open_acpi(ACPI_NORST);
+	VT_OK(ioctl(dev, VFIO_DEVICE_GET_INFO, &info));
+	VT_EXPECT_EQ(info.flags, VFIO_DEVICE_FLAGS_PLATFORM);
+	VT_EXPECT_EQ(info.num_regions, 1);
+	VT_EXPECT_EQ(info.num_irqs, 0);
+	VT_OK(vt_region_info(dev, 0, &ri));
+	VT_EXPECT_EQ(ri.size, ACPI_NORST_PORTS);
+	VT_EXPECT_EQ(ri.flags, 0);
+	VT_ERRNO(ioctl(dev, VFIO_DEVICE_RESET), EINVAL);
+	close_acpi(dev);
+	release_acpi(ACPI_NORST);
+
+	/* With _RST the device keeps RESET under reset_required=0 too. */
+	if (!access(PDEVS ACPI_RST, F_OK)) {
+		before = acpi_resets();
+		VT_EXPECT_EQ(bind_acpi(ACPI_RST), 0);
+		dev = open_acpi(ACPI_RST);
+		VT_OK(ioctl(dev, VFIO_DEVICE_GET_INFO, &info));
+		VT_EXPECT_EQ(info.flags, VFIO_DEVICE_FLAGS_PLATFORM |
+			     VFIO_DEVICE_FLAGS_RESET);
+		VT_OK(ioctl(dev, VFIO_DEVICE_RESET));
+		close_acpi(dev);
+		VT_EXPECT_EQ(acpi_resets(), before + 3);
+		release_acpi(ACPI_RST);
+	}
+
+	/* Back to the defaults for whoever comes next. */
+	VT_ASSERT(load("", "") == 0, "modprobe");
+	VT_EXPECT_EQ(bind_vfp(), 0);
+}
+
 static const struct vt_test tests[] = {
 	{ "bind_needs_noiommu", t_bind_needs_noiommu, 0 },
 	{ "device_info", t_device_info, 0 },
@@ -569,6 +822,10 @@ static const struct vt_test tests[] = {
 	{ "bad_input", t_bad_input, 0 },
 	{ "unbind_waits", t_unbind_waits, 30 },
 	{ "reset_required", t_reset_required, 0 },
+	{ "acpi_bind", t_acpi_bind, 0 },
+	{ "acpi_pio_region", t_acpi_pio_region, 0 },
+	{ "acpi_reset", t_acpi_reset, 0 },
+	{ "acpi_no_rst", t_acpi_no_rst, 0 },
 };
 
 /* After every test: noiommu on, the device bound, resets working. */
@@ -576,6 +833,8 @@ static void after_each(void)
 {
 	vt_sysfs_write(PARAM, "1");
 	vt_sysfs_write(TDEV_PARAMS "reset_fail", "0");
+	release_acpi(ACPI_RST);
+	release_acpi(ACPI_NORST);
 	if (!bound())
 		bind_vfp();
 }
@@ -595,7 +854,7 @@ int main(int argc, char **argv)
 		return 4;
 	}
 	vt_sysfs_write(PARAM, "1");
-	vt_diag("expect-dmesg: " TDEV_NAME ": (Adding kernel taint for vfio-noiommu group on device|vfio-noiommu device opened by user|No reset function found for device|reset required but failed at open)");
+	vt_diag("expect-dmesg: (" TDEV_NAME "|" ACPI_RST "|" ACPI_NORST "): (Adding kernel taint for vfio-noiommu group on device|vfio-noiommu device opened by user|No reset function found for device|reset required but failed at open)");
 	vt_plan(ARRAY_SIZE(tests));
 	if (bind_vfp())
 		vt_diag("bind: %s", strerror(errno));

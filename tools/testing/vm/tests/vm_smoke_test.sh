@@ -3,8 +3,9 @@
 #
 # Smoke test of the test VM itself (TAP): the devices sit at their fixed
 # addresses, each in its own IOMMU group (the two functions of the
-# two-function edu share one), and a device can be handed to vfio-pci and
-# back with whatever VFIO stack run-tests.sh installed.
+# two-function edu share one), the test SSDT's ACPI devices exist
+# unclaimed, and a device can be handed to vfio-pci and back with whatever
+# VFIO stack run-tests.sh installed.
 
 # shellcheck source=tools/testing/vm/guest-lib.sh
 . "$VFIO_SRC/tools/testing/vm/guest-lib.sh"
@@ -57,6 +58,21 @@ if [ -n "${VFIO_VGA0:-}" ]; then
 	check "VGA at $VFIO_VGA0, alone in its group, no driver" vga_ok
 else
 	nok "VGA found (VFIO_VGA0)"
+fi
+# the test SSDT's ACPI devices (vm.sh builds it when the host has iasl;
+# the guest sees the host's root): platform devices, no driver, no group
+acpi_ok() {
+	for _a in VFIO0001:00 VFIO0002:00; do
+		_p=/sys/bus/platform/devices/$_a
+		[ -d "$_p" ] && [ ! -e "$_p/driver" ] &&
+			[ ! -e "$_p/iommu_group" ] || return 1
+	done
+	[ -r /sys/bus/acpi/devices/VFIO0001:00/hrv ]
+}
+if command -v iasl > /dev/null; then
+	check "ACPI devices VFIO0001:00, VFIO0002:00 (test SSDT), no driver" acpi_ok
+else
+	ok "ACPI devices of the test SSDT # SKIP no iasl on the host"
 fi
 check "nvme bound to its native driver" \
 	test "$(vfio_driver_of "$VFIO_NVME0")" = nvme
