@@ -342,7 +342,7 @@ static void t_group_joins_live_container(void)
 /* A group whose other member is driven by a kernel driver is not viable. */
 static void t_unviable_group(void)
 {
-	char path[256], link[256], drv[64];
+	char path[256], drv[64];
 	const struct vt_dev *found = NULL;
 	struct dirent *de;
 	int i, g, c;
@@ -355,18 +355,13 @@ static void t_unviable_group(void)
 		if (!dir)
 			continue;
 		while ((de = readdir(dir)) && !found) {
-			ssize_t n;
-
 			if (de->d_name[0] == '.' ||
 			    !strcmp(de->d_name, vt_devs[i].bdf))
 				continue;
 			snprintf(path, sizeof(path),
 				 "/sys/bus/pci/devices/%s/driver", de->d_name);
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n < 0)
+			if (vt_link_name(path, drv, sizeof(drv)))
 				continue;
-			link[n] = 0;
-			snprintf(drv, sizeof(drv), "%s", strrchr(link, '/') + 1);
 			if (strcmp(drv, "vfio-pci") && strcmp(drv, "pcieport") &&
 			    strcmp(drv, "pci-stub"))
 				found = &vt_devs[i];

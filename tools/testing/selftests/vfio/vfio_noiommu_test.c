@@ -119,17 +119,10 @@ static bool bound_to_vfio(const char *bdf)
 /* IOMMU group number of @bdf, -1 without one. */
 static int group_of(const char *bdf)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *base;
-	ssize_t n;
+	char path[PATH_MAX], grp[32];
 
 	snprintf(path, sizeof(path), PCI_DEVS "/%s/iommu_group", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -1;
-	link[n] = 0;
-	base = strrchr(link, '/');
-	return atoi(base ? base + 1 : link);
+	return vt_link_name(path, grp, sizeof(grp)) ? -1 : atoi(grp);
 }
 
 static void group_node(int grp, char *buf, size_t len)

@@ -59,6 +59,7 @@ static const char vm_flavour[] __attribute__((used)) =
 	"vfio-test-vm: iommu noiommu";
 
 #define PARAM		"/sys/module/vfio/parameters/enable_unsafe_noiommu_mode"
+#define PDEVS		"/sys/bus/platform/devices/"
 #define PDEV		"/sys/bus/platform/devices/" TDEV_NAME
 #define DRV		"/sys/bus/platform/drivers/vfio-platform"
 #define VFP_RESET_REQ	"/sys/module/vfio_platform/parameters/reset_required"
@@ -142,19 +143,27 @@ static void param_set(const char *v)
 		vt_fatal("write %s: %s", PARAM, vt_errname(-ret));
 }
 
-/* /dev/vfio/noiommu-N of the bound device. */
-static void group_path(char *buf, size_t len)
+/*
+ * A container and the noiommu group (/dev/vfio/noiommu-N) of the bound
+ * platform device @name, both tracked, the container set to noiommu.
+ */
+static void open_noiommu_group(const char *name, int *container, int *group)
 {
-	char link[PATH_MAX];
-	const char *base;
-	ssize_t n;
+	char path[PATH_MAX], grp[32];
+	int ret;
 
-	n = readlink(PDEV "/iommu_group", link, sizeof(link) - 1);
-	if (n < 0)
-		vt_fatal("%s/iommu_group: %s", PDEV, vt_errname(errno));
-	link[n] = 0;
-	base = strrchr(link, '/');
-	snprintf(buf, len, "/dev/vfio/noiommu-%s", base ? base + 1 : link);
+	snprintf(path, sizeof(path), PDEVS "%s/iommu_group", name);
+	ret = vt_link_name(path, grp, sizeof(grp));
+	if (ret)
+		vt_fatal("%s: %s", path, vt_errname(-ret));
+	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%s", grp);
+	*container = vt_open_container();
+	*group = open(path, O_RDWR | O_CLOEXEC);
+	if (*group < 0)
+		vt_fatal("open %s: %s", path, vt_errname(errno));
+	vt_track(*group);
+	vt_set_container(*group, *container);
+	vt_set_iommu(*container, VFIO_NOIOMMU_IOMMU);
 }
 
 /* The open files of one user: a group file is exclusive. */
@@ -166,19 +175,10 @@ static int s_container = -1, s_group = -1;
  */
 static int open_dev(int *devp)
 {
-	char path[PATH_MAX];
 	int d;
 
-	if (s_group < 0) {
-		group_path(path, sizeof(path));
-		s_container = vt_open_container();
-		s_group = open(path, O_RDWR | O_CLOEXEC);
-		if (s_group < 0)
-			vt_fatal("open %s: %s", path, vt_errname(errno));
-		vt_track(s_group);
-		vt_set_container(s_group, s_container);
-		vt_set_iommu(s_container, VFIO_NOIOMMU_IOMMU);
-	}
+	if (s_group < 0)
+		open_noiommu_group(TDEV_NAME, &s_container, &s_group);
 	d = ioctl(s_group, VFIO_GROUP_GET_DEVICE_FD, TDEV_NAME);
 	if (d < 0)
 		return -errno;
@@ -577,7 +577,6 @@ static void t_reset_required(void)
 #define ACPI_NORST	"VFIO0002:00"
 #define ACPI_RST_PORTS	0x10		/* the SSDT's _CRS sizes */
 #define ACPI_NORST_PORTS 0x8
-#define PDEVS		"/sys/bus/platform/devices/"
 #define ACPI_RST_COUNT	"/sys/bus/acpi/devices/" ACPI_RST "/hrv"
 
 static void need_acpi(const char *name)
@@ -593,18 +592,10 @@ static void need_acpi(const char *name)
 /* The driver bound to platform device @name: 0, or -ENOENT if none. */
 static int acpi_driver(const char *name, char *drv, size_t len)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *base;
-	ssize_t n;
+	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), PDEVS "%s/driver", name);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -errno;
-	link[n] = 0;
-	base = strrchr(link, '/');
-	snprintf(drv, len, "%s", base ? base + 1 : link);
-	return 0;
+	return vt_link_name(path, drv, len);
 }
 
 static int bind_acpi(const char *name)
@@ -638,25 +629,9 @@ static int a_container = -1, a_group = -1;
 /* Own container and noiommu group of @name (bound), then its device fd. */
 static int open_acpi(const char *name)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *base;
-	ssize_t n;
 	int dev;
 
-	snprintf(path, sizeof(path), PDEVS "%s/iommu_group", name);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		vt_fatal("%s: %s", path, vt_errname(errno));
-	link[n] = 0;
-	base = strrchr(link, '/');
-	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%s", base ? base + 1 : link);
-	a_container = vt_open_container();
-	a_group = open(path, O_RDWR | O_CLOEXEC);
-	if (a_group < 0)
-		vt_fatal("open %s: %s", path, vt_errname(errno));
-	vt_track(a_group);
-	vt_set_container(a_group, a_container);
-	vt_set_iommu(a_container, VFIO_NOIOMMU_IOMMU);
+	open_noiommu_group(name, &a_container, &a_group);
 	dev = ioctl(a_group, VFIO_GROUP_GET_DEVICE_FD, name);
 	if (dev < 0)
 		vt_fatal("VFIO_GROUP_GET_DEVICE_FD(%s): %s", name,

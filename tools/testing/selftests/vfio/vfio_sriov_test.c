@@ -640,17 +640,13 @@ static void test_vfs_enable_wakes_pf(void)
 	/* The VFs are back as before: same BDFs, bound, same groups. */
 	VT_ASSERT(wait_vfs_back(), "the VFs did not come back on vfio-pci");
 	for (i = 0; i < NR_VFS; i++) {
-		char link[PATH_MAX], lp[PATH_MAX];
-		const char *b;
-		ssize_t n;
+		char lp[PATH_MAX], grp[32];
 
 		snprintf(lp, sizeof(lp), "/sys/bus/pci/devices/%s/iommu_group",
 			 vf[i]->bdf);
-		n = readlink(lp, link, sizeof(link) - 1);
-		VT_ASSERT(n > 0, "%s has no group", vf[i]->bdf);
-		link[n] = 0;
-		b = strrchr(link, '/');
-		VT_EXPECT_EQ(atoi(b ? b + 1 : link), vf[i]->group);
+		VT_ASSERT(!vt_link_name(lp, grp, sizeof(grp)), "%s has no group",
+			  vf[i]->bdf);
+		VT_EXPECT_EQ(atoi(grp), vf[i]->group);
 	}
 }
 
@@ -699,7 +695,7 @@ static void skip_all(const char *why)
 /* Parent, devices bound: enable the VFs and pick up their groups. */
 static void setup(void)
 {
-	char path[PATH_MAX], buf[64], link[PATH_MAX];
+	char path[PATH_MAX], buf[64];
 	const char *param = "/sys/module/vfio_pci/parameters/enable_sriov";
 	int i, n;
 
@@ -731,16 +727,10 @@ static void setup(void)
 
 	for (i = 0; i < NR_VFS; i++) {
 		char vfname[32];
-		ssize_t len;
-		const char *b;
 
 		snprintf(path, sizeof(path), "%s/virtfn%d", pf_sysfs, i);
-		len = readlink(path, link, sizeof(link) - 1);
-		if (len < 0)
+		if (vt_link_name(path, vfname, sizeof(vfname)))
 			vt_bail("%s: no virtfn%d", pf->bdf, i);
-		link[len] = 0;
-		b = strrchr(link, '/');
-		snprintf(vfname, sizeof(vfname), "%s", b ? b + 1 : link);
 		vt_dev_driver(vfname, buf, sizeof(buf));
 		if (strcmp(buf, "vfio-pci"))
 			vt_bail("VF %s is bound to '%s', not vfio-pci", vfname,

@@ -392,20 +392,28 @@ static int vt_dev_attr(const char *bdf, const char *attr, char *buf,
 	return vt_sysfs_read(path, buf, len);
 }
 
-void vt_dev_driver(const char *bdf, char *buf, size_t len)
+int vt_link_name(const char *path, char *buf, size_t len)
 {
-	char path[PATH_MAX], link[PATH_MAX];
+	char link[PATH_MAX];
+	const char *base;
 	ssize_t n;
-	char *base;
 
-	buf[0] = 0;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
-		return;
+		return -errno;
 	link[n] = 0;
 	base = strrchr(link, '/');
 	snprintf(buf, len, "%s", base ? base + 1 : link);
+	return 0;
+}
+
+void vt_dev_driver(const char *bdf, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	if (vt_link_name(path, buf, len))
+		buf[0] = 0;
 }
 
 int vt_find_pci(uint16_t vendor, uint16_t device, char bdfs[][32], int max)
@@ -580,9 +588,7 @@ static void vt_on_signal(int sig)
 
 static int vt_prepare_dev(struct vt_dev *d)
 {
-	char path[PATH_MAX], link[PATH_MAX], buf[32];
-	const char *base;
-	ssize_t n;
+	char path[PATH_MAX], buf[32];
 	int ret, i;
 
 	if (vt_dev_attr(d->bdf, "vendor", buf, sizeof(buf)) < 0) {
@@ -597,14 +603,11 @@ static int vt_prepare_dev(struct vt_dev *d)
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
 		 d->bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0) {
+	if (vt_link_name(path, buf, sizeof(buf))) {
 		vt_diag("%s: no IOMMU group (is the IOMMU enabled?)", d->bdf);
 		return -ENODEV;
 	}
-	link[n] = 0;
-	base = strrchr(link, '/');
-	d->group = atoi(base ? base + 1 : link);
+	d->group = atoi(buf);
 	snprintf(d->group_path, sizeof(d->group_path), "/dev/vfio/%d",
 		 d->group);
 

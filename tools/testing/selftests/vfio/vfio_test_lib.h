@@ -174,6 +174,11 @@ int vt_sysfs_write(const char *path, const char *val);
 long long vt_sysfs_read_num(const char *path);
 /* Name of the driver @bdf is bound to, "" if none. */
 void vt_dev_driver(const char *bdf, char *buf, size_t len);
+/*
+ * The last component of the target of symlink @path (a driver, an IOMMU
+ * group, a virtfn): 0 and the name in @buf, or -errno of readlink().
+ */
+int vt_link_name(const char *path, char *buf, size_t len);
 int vt_bind_vfio(struct vt_dev *d);
 void vt_restore_devices(void);
 bool vt_dev_is_edu(const struct vt_dev *d);
