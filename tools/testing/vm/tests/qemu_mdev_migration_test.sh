@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # vfio-test-timeout: 240
-# vfio-test-vm: iommu
+# vfio-test-vm: iommu debug
 #
 # Migration v2 proven by a real client (TAP): QEMU 10 migrates a nested
 # machine holding a mediated device of the sample parent
