@@ -171,13 +171,8 @@ p2p="$p2p|vfio_container_dma_map\(.*\) = -14 \(Bad address\)"
 p2p="$p2p|PCI peer-to-peer transactions on BARs are not supported"
 grep -Eq "$p2p" "$QT_LOG" &&
 	note "QEMU: no peer-to-peer DMA to BAR0 (IOAS_MAP of its mmap EFAULT), as upstream"
-warn=$(grep -Ev "$p2p" "$QT_LOG" | grep -Ei 'vfio|iommufd|error|warning')
-if [ -n "$warn" ]; then
-	nok "QEMU printed no other VFIO or iommufd warnings or errors"
-	while IFS= read -r l; do note "  $l"; done <<< "$warn"
-else
-	ok "QEMU printed no other VFIO or iommufd warnings or errors"
-fi
+qt_log_clean "QEMU printed no other VFIO or iommufd warnings or errors" \
+	"$QT_LOG" "$p2p"
 
 # The ioctls QEMU made, decoded: VFIO_TYPE and IOMMUFD_TYPE are both ';'.
 if [ $use_strace = 1 ] && [ -s "$trace" ]; then

@@ -88,13 +88,9 @@ KEEP_LEN=0x1234
 SCRATCH=0x5eed1e55
 IRQ_BITS=0x5		# raised on A, left unacked
 
-TYPE=/sys/class/mdev_bus/vfio_mdev_sample/mdev_supported_types/vfio_mdev_sample-1
-MDEVS=/sys/bus/mdev/devices
 UUID_A=0b1e2f4c-6d1a-4c59-8e3b-5a7d9c00a7a1
 UUID_B=0b1e2f4c-6d1a-4c59-8e3b-5a7d9c00a7b1
 MIG=$tmp/mig.bin
-UUIDS=()
-loaded=0
 QT_LOG=$out/qemu-mdev-mig-src.log
 QMP_IN=
 QMP_OUT=
@@ -114,15 +110,9 @@ qmp_close() {
 
 # QEMU first, so that a remove does not wait for it.
 cleanup() {
-	local u
 	qt_stop
 	qmp_close
-	for u in "${UUIDS[@]}"; do
-		[ -e "$MDEVS/$u" ] || continue
-		VFIO_UNBIND_WAIT=10 _gl_write_bounded 1 "$MDEVS/$u/remove" ||
-			echo "# $u: remove still blocked" >&2
-	done
-	[ "$loaded" = 1 ] && modprobe -r vfio_mdev_sample 2>/dev/null
+	ms_remove_left
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -244,14 +234,7 @@ dev_state() {
 
 # log_clean LABEL LOG: one item, the log's VFIO lines noted.
 log_clean() {
-	local msg l
-	msg=$(grep -Ei 'vfio|iommu|error|warning' "$2")
-	if [ -z "$msg" ]; then
-		ok "$1: QEMU printed no VFIO warnings or errors"
-	else
-		nok "$1: QEMU printed no VFIO warnings or errors"
-		while IFS= read -r l; do note "  $l"; done <<< "$msg"
-	fi
+	qt_log_clean "$1: QEMU printed no VFIO warnings or errors" "$2"
 }
 
 # start LABEL LOG UUID [ARG...]: a QEMU 10 with the mdev and QMP.
@@ -310,10 +293,7 @@ finish() {
 	exit $((nfail != 0))
 }
 
-if ! grep -q '^vfio_mdev_sample ' /proc/modules; then
-	modprobe -q vfio_iommu_type1 2>/dev/null
-	modprobe vfio_mdev_sample 2> "$tmp/modprobe.err" && loaded=1
-fi
+ms_load
 for u in $UUID_A $UUID_B; do
 	[ -d "$TYPE" ] && echo "$u" > "$TYPE/create" && [ -d "$MDEVS/$u" ] &&
 		UUIDS+=("$u")

@@ -77,34 +77,21 @@ DST_RW=0x300400
 DST_PIN=0x380c00
 DST_IRQ=0x3c0000
 
-TYPE=/sys/class/mdev_bus/vfio_mdev_sample/mdev_supported_types/vfio_mdev_sample-1
-MDEVS=/sys/bus/mdev/devices
 PER=18			# items per client
-UUIDS=()
 BDF=
-loaded=0
 QT_LOG=$out/qemu-mdev.log
 
 # Remove what is left of ours (a failed step): QEMU first, so that a
 # remove does not wait for it.
 cleanup() {
-	local u
 	qt_stop
-	for u in "${UUIDS[@]}"; do
-		[ -e "$MDEVS/$u" ] || continue
-		VFIO_UNBIND_WAIT=10 _gl_write_bounded 1 "$MDEVS/$u/remove" ||
-			echo "# $u: remove still blocked" >&2
-	done
-	[ "$loaded" = 1 ] && modprobe -r vfio_mdev_sample 2>/dev/null
+	ms_remove_left
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' TERM INT
 
-if ! grep -q '^vfio_mdev_sample ' /proc/modules; then
-	modprobe -q vfio_iommu_type1 2>/dev/null
-	modprobe vfio_mdev_sample 2> "$tmp/modprobe.err" && loaded=1
-fi
+ms_load
 
 echo "1..$((2 + 3 * PER))"
 note "$(qemu-system-x86_64 --version | head -n 1); VFIO stack: ${VFIO_STACK:-?}"
@@ -153,7 +140,7 @@ held() {
 # rest depends on failed (the caller fails the remaining items).
 client() {
 	local label=$1 qdir=$2 mode=$3 u=$4 grp cdev d dev want msg rc
-	local c0 c1 c2 rmpid t qpid node l
+	local c0 c1 c2 rmpid t qpid node
 
 	# -------------------------------------------------- the mdev
 	echo "$u" > "$TYPE/create" && [ -d "$MDEVS/$u" ] ||
@@ -297,13 +284,7 @@ client() {
 	qt_stop
 	check "$label: QEMU ended by SIGTERM: exit status $QT_EXIT ($((SECONDS - t)) s)" \
 		test "$QT_EXIT" = 0
-	msg=$(grep -Ei 'vfio|iommufd|error|warning' "$QT_LOG")
-	if [ -z "$msg" ]; then
-		ok "$label: QEMU printed no VFIO warnings or errors"
-	else
-		nok "$label: QEMU printed no VFIO warnings or errors"
-		while IFS= read -r l; do note "  $l"; done <<< "$msg"
-	fi
+	qt_log_clean "$label: QEMU printed no VFIO warnings or errors" "$QT_LOG"
 
 	rc=timeout
 	for ((t = 0; t < 100; t++)); do

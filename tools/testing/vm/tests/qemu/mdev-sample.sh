@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
-# shellcheck disable=SC2034 # MS_*, R_*, DMA_*, IRQ_*: for the caller
+# shellcheck disable=SC2034 # MS_*, R_*, DMA_*, IRQ_*, TYPE...: for the caller
+# shellcheck disable=SC2154 # tmp: qtest-lib.sh's scratch dir
 #
 # The sample mdev's register map (mdev/samples/mdev_sample_regs.h, the
 # header the module is built with) as shell values, for the tests where
 # QEMU drives a sample mdev (qemu_mdev_test.sh,
-# qemu_mdev_migration_test.sh). Source it after qtest-lib.sh.
+# qemu_mdev_migration_test.sh), and the sample's loading and cleanup.
+# Source it after qtest-lib.sh.
 
 MS_REGS=$VFIO_SRC/mdev/samples/mdev_sample_regs.h
 
@@ -37,3 +39,32 @@ DMA_START=$(($(msdef MSAMPLE_DMA_START)))
 DMA_PIN=$(($(msdef MSAMPLE_DMA_PIN)))
 DMA_IRQ=$(($(msdef MSAMPLE_DMA_IRQ)))
 IRQ_DMA=$(($(msdef MSAMPLE_IRQ_DMA)))
+
+# The sample's type, its mdevs; UUIDS: the mdevs the test made, loaded=1
+# once ms_load loaded the sample (then ms_remove_left unloads it).
+TYPE=/sys/class/mdev_bus/vfio_mdev_sample/mdev_supported_types/vfio_mdev_sample-1
+MDEVS=/sys/bus/mdev/devices
+UUIDS=()
+loaded=0
+
+# Load the sample unless it is loaded; modprobe's complaint, if any, in
+# $tmp/modprobe.err.
+ms_load() {
+	grep -q '^vfio_mdev_sample ' /proc/modules && return 0
+	modprobe -q vfio_iommu_type1 2> /dev/null
+	modprobe vfio_mdev_sample 2> "$tmp/modprobe.err" && loaded=1
+}
+
+# Cleanup, after QEMU is gone (else a remove waits for it): remove the
+# mdevs of UUIDS that are left, unload the sample if ms_load loaded it.
+ms_remove_left() {
+	local u
+
+	for u in "${UUIDS[@]}"; do
+		[ -e "$MDEVS/$u" ] || continue
+		VFIO_UNBIND_WAIT=10 _gl_write_bounded 1 "$MDEVS/$u/remove" ||
+			echo "# $u: remove still blocked" >&2
+	done
+	[ "$loaded" = 1 ] && modprobe -r vfio_mdev_sample 2> /dev/null
+	return 0
+}

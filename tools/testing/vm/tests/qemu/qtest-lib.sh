@@ -390,6 +390,25 @@ check() { # DESCRIPTION COMMAND...: one item; status of the command
 note() { echo "# $*"; }
 hex() { printf '0x%x' "$1"; }
 
+# qt_log_clean DESCRIPTION LOG [IGNORE]: one item, ok when QEMU's LOG has
+# no VFIO, IOMMU, error or warning line (but those matching the ERE
+# IGNORE); the lines found are noted.
+qt_log_clean() {
+	local msg l
+
+	if [ -n "${3:-}" ]; then
+		msg=$(grep -Ev "$3" "$2" | grep -Ei 'vfio|iommu|error|warning')
+	else
+		msg=$(grep -Ei 'vfio|iommu|error|warning' "$2")
+	fi
+	if [ -z "$msg" ]; then
+		ok "$1"
+	else
+		nok "$1"
+		while IFS= read -r l; do note "  $l"; done <<< "$msg"
+	fi
+}
+
 # qt_random_fill ADDR LEN: LEN random bytes into guest RAM at ADDR; their
 # hex (no 0x) is left in QT_PAT.
 qt_random_fill() {
