@@ -438,15 +438,29 @@ job() {
 	dir=$(vm_dir "$fl")
 	mkdir -p "$dir"
 	t0=$(date +%s)
-	rm -rf "$dir/boot1"
+	rm -rf "$dir/boot1" "$dir/results" "$dir/boot-report.txt"
 	run_vm "$fl" "$@" > "$dir/run.out" 2>&1 || rc=$?
-	# The kernel reported a bug while booting, before any test (see
-	# run-tests.sh, VFIO_BOOT_CHECK): keep that boot's logs for
-	# count_vm and boot once more. A second such boot fails the VM.
-	if [ -s "$dir/boot-report.txt" ]; then
+	# A boot that is the kernel's or TCG's problem, not a test's: keep
+	# its logs for count_vm and boot once more; the second boot counts.
+	# Either the VM died before the test runner started (no plan: a
+	# panic in early boot, such as the IO-APIC timer check), or the
+	# kernel reported a bug while booting, before any test (see
+	# run-tests.sh, VFIO_BOOT_CHECK).
+	if [ "$rc" = 125 ] && [ ! -s "$dir/results/plan" ]; then
 		mkdir -p "$dir/boot1"
-		mv "$dir/boot-report.txt" "$dir/run.out" "$dir/console.log" \
-			"$dir/dmesg.txt" "$dir/boot1/" 2>/dev/null
+		{
+			echo "# $fl: the VM failed before the test runner" \
+				"started (vm.sh status 125); its console ends:"
+			tail -n 30 "$dir/console.log" 2>/dev/null |
+				sed 's/^/klog: /'
+		} > "$dir/boot1/boot-failed.txt"
+	elif [ -s "$dir/boot-report.txt" ]; then
+		mkdir -p "$dir/boot1"
+		mv "$dir/boot-report.txt" "$dir/boot1/"
+	fi
+	if [ -d "$dir/boot1" ]; then
+		mv "$dir/run.out" "$dir/console.log" "$dir/dmesg.txt" \
+			"$dir/boot1/" 2>/dev/null
 		rc=0
 		run_vm "$fl" "$@" > "$dir/run.out" 2>&1 || rc=$?
 	fi
@@ -590,6 +604,12 @@ count_vm() {
 		item skip "${lbl}vm: the first boot was dropped: the kernel" \
 			"reported a bug while booting, before any test or VFIO" \
 			"module (report above, logs in $dir/boot1)"
+	fi
+	if [ -s "$dir/boot1/boot-failed.txt" ]; then
+		cat "$dir/boot1/boot-failed.txt"
+		item skip "${lbl}vm: the first boot was dropped: the VM failed" \
+			"before the test runner started, before any test or VFIO" \
+			"module (console above, logs in $dir/boot1)"
 	fi
 	if [ -s "$dir/boot-report.txt" ]; then
 		cat "$dir/boot-report.txt"
