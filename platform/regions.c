@@ -117,81 +117,72 @@ static size_t vfp_access_width(u64 off, size_t left)
 	return 1;
 }
 
-ssize_t vfp_read(struct vfio_device *core_vdev, char __user *buf,
-		 size_t count, loff_t *ppos)
+/*
+ * One access of @w bytes (1, 2 or 4) between @io and the user's @ubuf,
+ * in the direction @iswrite says.
+ */
+static int vfp_xfer(void __iomem *io, char __user *ubuf, size_t w,
+		    bool iswrite)
+{
+	union {
+		u32 v32;
+		u16 v16;
+		u8 v8;
+	} v;
+
+	if (iswrite) {
+		if (copy_from_user(&v, ubuf, w))
+			return -EFAULT;
+		if (w == 4)
+			iowrite32(v.v32, io);
+		else if (w == 2)
+			iowrite16(v.v16, io);
+		else
+			iowrite8(v.v8, io);
+		return 0;
+	}
+	if (w == 4)
+		v.v32 = ioread32(io);
+	else if (w == 2)
+		v.v16 = ioread16(io);
+	else
+		v.v8 = ioread8(io);
+	return copy_to_user(ubuf, &v, w) ? -EFAULT : 0;
+}
+
+static ssize_t vfp_rw(struct vfio_device *core_vdev, char __user *buf,
+		      size_t count, loff_t *ppos, bool iswrite)
 {
 	struct vfio_platform_device *vdev = to_vfp(core_vdev);
 	struct vfio_platform_region *reg;
-	size_t done = 0, w;
+	size_t done, w;
 	u64 off;
 
-	reg = vfp_region_at(vdev, *ppos, VFIO_REGION_INFO_FLAG_READ, &off);
+	reg = vfp_region_at(vdev, *ppos, iswrite ? VFIO_REGION_INFO_FLAG_WRITE :
+			    VFIO_REGION_INFO_FLAG_READ, &off);
 	if (IS_ERR(reg))
 		return PTR_ERR(reg);
 	count = min_t(u64, count, reg->size - off);
 
-	while (done < count) {
-		void __iomem *io = reg->ioaddr + off + done;
-		u32 v32;
-		u16 v16;
-		u8 v8;
-		int err;
-
+	for (done = 0; done < count; done += w) {
 		w = vfp_access_width(off + done, count - done);
-		if (w == 4) {
-			v32 = ioread32(io);
-			err = copy_to_user(buf + done, &v32, 4);
-		} else if (w == 2) {
-			v16 = ioread16(io);
-			err = copy_to_user(buf + done, &v16, 2);
-		} else {
-			v8 = ioread8(io);
-			err = copy_to_user(buf + done, &v8, 1);
-		}
-		if (err)
+		if (vfp_xfer(reg->ioaddr + off + done, buf + done, w, iswrite))
 			return -EFAULT;
-		done += w;
 	}
 	/* Like upstream, the fd position is the caller's business (pread). */
 	return done;
 }
 
+ssize_t vfp_read(struct vfio_device *core_vdev, char __user *buf,
+		 size_t count, loff_t *ppos)
+{
+	return vfp_rw(core_vdev, buf, count, ppos, false);
+}
+
 ssize_t vfp_write(struct vfio_device *core_vdev, const char __user *buf,
 		  size_t count, loff_t *ppos)
 {
-	struct vfio_platform_device *vdev = to_vfp(core_vdev);
-	struct vfio_platform_region *reg;
-	size_t done = 0, w;
-	u64 off;
-
-	reg = vfp_region_at(vdev, *ppos, VFIO_REGION_INFO_FLAG_WRITE, &off);
-	if (IS_ERR(reg))
-		return PTR_ERR(reg);
-	count = min_t(u64, count, reg->size - off);
-
-	while (done < count) {
-		void __iomem *io = reg->ioaddr + off + done;
-		u32 v32;
-		u16 v16;
-		u8 v8;
-
-		w = vfp_access_width(off + done, count - done);
-		if (w == 4) {
-			if (copy_from_user(&v32, buf + done, 4))
-				return -EFAULT;
-			iowrite32(v32, io);
-		} else if (w == 2) {
-			if (copy_from_user(&v16, buf + done, 2))
-				return -EFAULT;
-			iowrite16(v16, io);
-		} else {
-			if (copy_from_user(&v8, buf + done, 1))
-				return -EFAULT;
-			iowrite8(v8, io);
-		}
-		done += w;
-	}
-	return done;
+	return vfp_rw(core_vdev, (char __user *)buf, count, ppos, true);
 }
 
 int vfp_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
