@@ -198,16 +198,6 @@ run_state() {
 bar_rd() { qt_rd32 $((BAR + $1)); }
 bar_wr() { qt_wr32 $((BAR + $1)) "$2"; }
 
-# ms_dma SRC DST LEN CMD: program and run one copy; QT_VAL is STATUS.
-ms_dma() {
-	bar_wr $R_DMA_SRC $(($1 & 0xffffffff)) &&
-		bar_wr $((R_DMA_SRC + 4)) $(($1 >> 32)) &&
-		bar_wr $R_DMA_DST $(($2 & 0xffffffff)) &&
-		bar_wr $((R_DMA_DST + 4)) $(($2 >> 32)) &&
-		bar_wr $R_DMA_LEN "$3" && bar_wr $R_DMA_CMD "$4" &&
-		bar_rd $R_DMA_STATUS
-}
-
 # dev_state: the device as the machine sees it, one "name=value" a
 # word -> STATE (what must survive the migration).
 dev_state() {

@@ -115,17 +115,6 @@ fi
 path0=$PATH
 
 # ------------------------------------------------------------ helpers
-# DMA SRC DST LEN CMD: program and run one copy; QT_VAL is STATUS after.
-ms_dma() {
-	qt_wr32 $((BAR + R_DMA_SRC)) $(($1 & 0xffffffff)) &&
-		qt_wr32 $((BAR + R_DMA_SRC + 4)) $(($1 >> 32)) &&
-		qt_wr32 $((BAR + R_DMA_DST)) $(($2 & 0xffffffff)) &&
-		qt_wr32 $((BAR + R_DMA_DST + 4)) $(($2 >> 32)) &&
-		qt_wr32 $((BAR + R_DMA_LEN)) "$3" &&
-		qt_wr32 $((BAR + R_DMA_CMD)) "$4" &&
-		qt_rd32 $((BAR + R_DMA_STATUS))
-}
-
 count() { qt_rd32 $((BAR + R_DMA_COUNT)); }
 
 # Files under /dev QEMU holds (sorted, space separated).

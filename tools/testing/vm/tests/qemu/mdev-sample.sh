@@ -40,6 +40,19 @@ DMA_PIN=$(($(msdef MSAMPLE_DMA_PIN)))
 DMA_IRQ=$(($(msdef MSAMPLE_DMA_IRQ)))
 IRQ_DMA=$(($(msdef MSAMPLE_IRQ_DMA)))
 
+# ms_dma SRC DST LEN CMD: program the engine of the sample at BAR (the
+# caller's BAR0 address in the nested machine) and run one copy; QT_VAL
+# is DMA_STATUS after.
+ms_dma() {
+	qt_wr32 $((BAR + R_DMA_SRC)) $(($1 & 0xffffffff)) &&
+		qt_wr32 $((BAR + R_DMA_SRC + 4)) $(($1 >> 32)) &&
+		qt_wr32 $((BAR + R_DMA_DST)) $(($2 & 0xffffffff)) &&
+		qt_wr32 $((BAR + R_DMA_DST + 4)) $(($2 >> 32)) &&
+		qt_wr32 $((BAR + R_DMA_LEN)) "$3" &&
+		qt_wr32 $((BAR + R_DMA_CMD)) "$4" &&
+		qt_rd32 $((BAR + R_DMA_STATUS))
+}
+
 # The sample's type, its mdevs; UUIDS: the mdevs the test made, loaded=1
 # once ms_load loaded the sample (then ms_remove_left unloads it).
 TYPE=/sys/class/mdev_bus/vfio_mdev_sample/mdev_supported_types/vfio_mdev_sample-1
